@@ -1,0 +1,57 @@
+"""Where digitpad finds its bundled files and keeps the user's models.
+
+In a source checkout (or an editable install) the bundled data sits in ``assets/`` and
+``model_store/`` at the top of the repository; a wheel carries the same folders inside the
+package as ``digitpad/_assets`` and ``digitpad/_model_store`` (see ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+STORE_ENV = "DIGITPAD_STORE"
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    return candidates[0]
+
+
+def assets_dir() -> Path:
+    """The folder with the bundled MNIST copy and the icons."""
+    return _first_existing(_PACKAGE_DIR.parent / "assets", _PACKAGE_DIR / "_assets")
+
+
+def bundled_store_dir() -> Path:
+    """The read-only store that holds the bundled default model."""
+    return _first_existing(_PACKAGE_DIR.parent / "model_store", _PACKAGE_DIR / "_model_store")
+
+
+def bundled_mnist_path() -> Path:
+    return assets_dir() / "mnist.npz"
+
+
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for digitpad (nothing is written here by this call)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "digitpad"
+
+
+def user_store_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The writable model store: ``override``, else ``$DIGITPAD_STORE``, else the user data dir."""
+    if override:
+        return Path(override).expanduser()
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV]).expanduser()
+    return user_data_dir() / "models"

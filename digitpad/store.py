@@ -1,0 +1,261 @@
+"""The model store: named models on disk, saved atomically.
+
+A model is a folder ``NAME/`` holding ``model.keras`` (opens with plain
+``keras.models.load_model``), ``weights.npz`` (the Dense layers' kernels and biases, for the
+NumPy predictor that needs no TensorFlow) and ``meta.json`` (config, metrics, curves, data
+checksum, date, versions). A save writes everything into a hidden temporary folder and renames
+it into place, so a crash mid-save never leaves a half-written model that looks valid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitpad.errors import StoreError
+from digitpad.paths import bundled_store_dir, user_store_dir
+
+FORMAT = "digitpad-model"
+FORMAT_VERSION = 1
+KERAS_FILE = "model.keras"
+WEIGHTS_FILE = "weights.npz"
+META_FILE = "meta.json"
+DEFAULT_MODEL = "default"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One entry of a store listing; ``problem`` says why a model cannot be used, if it can't."""
+
+    name: str
+    path: Path
+    meta: dict[str, Any] | None
+    problem: str | None = None
+    bundled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return (self.meta or {}).get("metrics", {}).get("test_accuracy")
+
+    @property
+    def created(self) -> str | None:
+        return (self.meta or {}).get("created")
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid model name, else :class:`StoreError`."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise StoreError(
+            f"{name!r} is not a valid model name: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """The validated ``meta.json`` of a model folder; :class:`StoreError` says what is wrong."""
+    path = folder / META_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{folder}: no {META_FILE}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise StoreError(f"{path}: not a digitpad model description")
+    version = meta.get("version")
+    if version != FORMAT_VERSION:
+        raise StoreError(
+            f"{path}: format version {version!r} is not supported (this digitpad reads "
+            f"version {FORMAT_VERSION})"
+        )
+    return meta
+
+
+def check_model_folder(folder: Path) -> dict[str, Any]:
+    """The meta of a complete model folder, or :class:`StoreError` naming what is missing."""
+    meta = read_meta(folder)
+    for name in (KERAS_FILE, WEIGHTS_FILE):
+        if not (folder / name).is_file():
+            raise StoreError(f"{folder}: {name} is missing")
+    return meta
+
+
+class ModelStore:
+    """Models in one folder. ``writable=False`` for the bundled store."""
+
+    def __init__(self, root: Path | str, *, writable: bool = True) -> None:
+        self.root = Path(root)
+        self.writable = writable
+
+    def __repr__(self) -> str:
+        return f"ModelStore({str(self.root)!r})"
+
+    def folder(self, name: str) -> Path:
+        return self.root / check_name(name)
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _NAME.match(p.name))
+
+    def list(self) -> list[ModelInfo]:
+        """Every model folder, broken ones included (with ``problem`` set), by name."""
+        infos = []
+        for name in self.names():
+            folder = self.root / name
+            try:
+                infos.append(
+                    ModelInfo(name, folder, check_model_folder(folder), bundled=not self.writable)
+                )
+            except StoreError as exc:
+                infos.append(ModelInfo(name, folder, None, str(exc), bundled=not self.writable))
+        return infos
+
+    def __contains__(self, name: str) -> bool:
+        return _NAME.match(name or "") is not None and (self.root / name).is_dir()
+
+    def save(self, name: str, model: Any, meta: dict[str, Any], *, overwrite: bool = False) -> Path:
+        """Write ``model`` (a Keras model) under ``name``, atomically; returns its folder."""
+        from digitpad.model import dense_weights
+
+        folder = self.folder(name)
+        if not self.writable:
+            raise StoreError(f"{self.root}: this store is read-only")
+        if folder.exists() and not overwrite:
+            raise StoreError(f"a model named {name!r} already exists in {self.root}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{name}.saving-", dir=self.root))
+            staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a model is not
+        except OSError as exc:
+            raise StoreError(f"{self.root}: cannot write here ({exc.strerror or exc})") from None
+        try:
+            model.save(staging / KERAS_FILE)
+            _write_weights(staging / WEIGHTS_FILE, dense_weights(model))
+            full_meta = {"format": FORMAT, "version": FORMAT_VERSION, "name": name, **meta}
+            (staging / META_FILE).write_text(json.dumps(full_meta, indent=1), encoding="utf-8")
+            _fsync_tree(staging)
+            _swap_into_place(staging, folder)
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise StoreError(f"{folder}: could not save ({exc.strerror or exc})") from None
+            raise
+        return folder
+
+    def delete(self, name: str) -> None:
+        folder = self.folder(name)
+        if not self.writable:
+            raise StoreError(f"{self.root}: this store is read-only")
+        if not folder.is_dir():
+            raise StoreError(f"no model named {name!r} in {self.root}")
+        trash = self.root / f".{name}.deleting-{os.getpid()}"
+        os.replace(folder, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def stores(user_store: Path | str | None = None) -> list[ModelStore]:
+    """The user's store, then the bundled one: a name is looked up in that order."""
+    return [
+        ModelStore(user_store_dir(user_store)),
+        ModelStore(bundled_store_dir(), writable=False),
+    ]
+
+
+def list_models(user_store: Path | str | None = None) -> list[ModelInfo]:
+    """Models of all stores; a user model hides a bundled one of the same name."""
+    seen: set[str] = set()
+    infos = []
+    for store in stores(user_store):
+        for info in store.list():
+            if info.name not in seen:
+                seen.add(info.name)
+                infos.append(info)
+    return infos
+
+
+def find_model(
+    name_or_path: str | os.PathLike[str] | None = None, user_store: Path | str | None = None
+) -> Path:
+    """The folder of a model given by name (user store, then bundled) or by path.
+
+    ``None`` means the bundled default model. Raises :class:`StoreError` if there is none.
+    """
+    if name_or_path is None:
+        name_or_path = DEFAULT_MODEL
+    text = os.fspath(name_or_path)
+    candidate = Path(text).expanduser()
+    if os.sep in text or (os.altsep and os.altsep in text) or candidate.is_dir():
+        if candidate.is_file() and candidate.name in (KERAS_FILE, META_FILE, WEIGHTS_FILE):
+            candidate = candidate.parent
+        if not candidate.is_dir():
+            raise StoreError(f"{candidate}: no such model folder")
+        return candidate
+    check_name(text)
+    for store in stores(user_store):
+        if text in store:
+            return store.root / text
+    known = ", ".join(info.name for info in list_models(user_store)) or "none"
+    raise StoreError(f"no model named {text!r} (models: {known})")
+
+
+def load_keras_model(folder: Path) -> Any:
+    """The Keras model saved in ``folder``; :class:`StoreError` if it cannot be read."""
+    import keras
+
+    check_model_folder(folder)
+    try:
+        return keras.models.load_model(folder / KERAS_FILE, compile=False)
+    except Exception as exc:  # Keras raises many types for a damaged zip or config.
+        raise StoreError(f"{folder / KERAS_FILE}: cannot be loaded ({exc})") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_weights(path: Path, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+    arrays = {}
+    for i, (kernel, bias) in enumerate(pairs):
+        arrays[f"kernel{i}"] = kernel.astype(np.float32)
+        arrays[f"bias{i}"] = bias.astype(np.float32)
+    with path.open("wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _swap_into_place(staging: Path, folder: Path) -> None:
+    """Rename ``staging`` to ``folder``; an old ``folder`` is moved aside first, then removed."""
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+    os.replace(folder, old)
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        os.replace(old, folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
