@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from digitpad.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -69,7 +67,7 @@ def dense_weights(model: keras.Model) -> list[tuple]:
     import keras
 
     return [
-        (np.asarray(layer.kernel), np.asarray(layer.bias))
+        (keras.ops.convert_to_numpy(layer.kernel), keras.ops.convert_to_numpy(layer.bias))
         for layer in model.layers
         if isinstance(layer, keras.layers.Dense)
     ]

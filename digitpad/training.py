@@ -31,6 +31,7 @@ from digitpad.evaluation import Evaluation, evaluate_probabilities, softmax
 # a responsive Stop and smooth curves, long enough that Python overhead does not show.
 CHUNK_SECONDS = 0.15
 ASSUMED_FLOPS = 60e9
+DIVERGED_LOSS = 100.0
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,9 @@ def chunk_steps(config: TrainConfig, steps_per_epoch: int) -> int:
     flops_per_sample = 6 * sum(a * b for a, b in zip(widths, widths[1:], strict=False))
     target = ASSUMED_FLOPS * CHUNK_SECONDS / (flops_per_sample * config.batch_size)
     target = int(min(max(1, target), steps_per_epoch))
+    if config.validate_every:
+        # Validation happens between chunks, so a chunk may not be longer than its interval.
+        target = min(target, config.validate_every)
     # One compiled shape per run when a divisor is near; else one more for the remainder.
     for k in range(target, max(1, target // 2) - 1, -1):
         if steps_per_epoch % k == 0:
@@ -251,17 +255,11 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     def finish(status: str, message: str) -> Finished:
         if augmenter:
             augmenter.close()
-        evaluation = engine.evaluate_test() if step else None
-        return Finished(
-            status,
-            message,
-            config,
-            engine.model if step else None,
-            history,
-            evaluation,
-            clock.elapsed(),
-            step,
-        )
+        # A run cancelled before its first step has no model worth showing.
+        trained = step > 0 or status == "diverged"
+        evaluation = engine.evaluate_test() if trained else None
+        model = engine.model if trained else None
+        return Finished(status, message, config, model, history, evaluation, clock.elapsed(), step)
 
     try:
         for epoch in range(config.epochs):
@@ -287,11 +285,12 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                 chunk = batches[start : start + per_chunk]
                 chunk_start = clock.elapsed()
                 loss, correct = engine.run_chunk(x_epoch, chunk)
-                if not math.isfinite(loss):
+                if _diverged(loss / len(chunk)):
                     engine.restore_last_good()
                     yield finish(
                         "diverged",
-                        f"diverged: the loss became {loss} near step {step + len(chunk)}; "
+                        f"diverged: the loss reached {loss / len(chunk):.3g} near step "
+                        f"{step + len(chunk)}; "
                         "lower the learning rate (kept the last good weights)",
                     )
                     return
@@ -341,6 +340,11 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     finally:
         if augmenter:
             augmenter.close()
+
+
+def _diverged(loss: float) -> bool:
+    """NaN, infinite, or far above chance (ln 10 = 2.3), where exploded ReLUs leave it finite."""
+    return not math.isfinite(loss) or loss > DIVERGED_LOSS
 
 
 def train_to_end(config: TrainConfig, data: Mnist, control: TrainControl | None = None) -> Finished:

@@ -1,0 +1,103 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from digitpad.cli import main
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_eval_default_model_json(capsys):
+    code, out, err = run_cli(capsys, "eval", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["model"] == "default"
+    assert result["test_accuracy"] >= 0.97
+    assert len(result["confusion"]) == 10 and sum(map(sum, result["confusion"])) == 10_000
+
+
+def test_eval_text(capsys):
+    code, out, _ = run_cli(capsys, "eval")
+    assert code == 0 and "test accuracy" in out and "confusion matrix" in out
+
+
+def test_models_lists_the_bundled_default(capsys):
+    code, out, _ = run_cli(capsys, "models", "--json")
+    names = [m["name"] for m in json.loads(out)["models"]]
+    assert code == 0 and "default" in names
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["train", "--learning-rate", "-1"], "learning_rate"),
+        (["train", "--learning-rate", "nan"], "learning_rate"),
+        (["train", "--epochs", "0"], "epochs"),
+        (["train", "--hidden", "0"], "hidden"),
+        (["train", "--hidden", "abc"], "hidden"),
+        (["train", "--dropout", "1.5"], "dropout"),
+        (["train", "--activation", "swish"], "activation"),
+        (["train", "--preset", "huge"], "unknown preset"),
+        (["train", "--name", "bad name"], "not a valid model name"),
+        (["eval", "no-such-model"], "no model named"),
+        (["eval", "--data", "/nonexistent/mnist.npz"], "not found"),
+        (["delete", "no-such-model"], "no model named"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_status_2(capsys, user_store, args, words):
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert words in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bad_flag_type_is_one_line(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--epochs", "ten"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1 and "epochs" in err
+
+
+def test_train_saves_to_the_user_store_and_eval_reads_it(capsys, user_store):
+    code, out, _ = run_cli(
+        capsys, "train", "--epochs", "1", "--hidden", "32", "--name", "quick", "--json"
+    )
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "completed"
+    assert result["test_accuracy"] > 0.9 and (user_store / "quick" / "model.keras").is_file()
+    code, out, _ = run_cli(capsys, "eval", "quick", "--json")
+    assert code == 0 and json.loads(out)["test_accuracy"] == result["test_accuracy"]
+    code, out, err = run_cli(capsys, "train", "--epochs", "1", "--name", "quick")
+    assert code == 2 and "already exists" in err
+    code, out, _ = run_cli(capsys, "delete", "quick")
+    assert code == 0 and not (user_store / "quick").exists()
+
+
+def test_diverging_training_exits_2_with_the_message(capsys, user_store):
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--optimizer",
+        "sgd",
+        "--learning-rate",
+        "90",
+        "--init",
+        "he",
+        "--epochs",
+        "1",
+        "--no-save",
+        "--json",
+    )
+    assert code == 2 and "diverged" in err and json.loads(out)["status"] == "diverged"
+
+
+def test_python_dash_m_entry_point():
+    done = subprocess.run(
+        [sys.executable, "-m", "digitpad", "models"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "default" in done.stdout

@@ -1,0 +1,44 @@
+"""The core imports no Qt, and the canvas path imports no TensorFlow."""
+
+import subprocess
+import sys
+
+import pytest
+
+CORE = [
+    "config",
+    "data",
+    "errors",
+    "evaluation",
+    "inference",
+    "paths",
+    "store",
+    "training",
+    "model",
+    "cli",
+]
+CANVAS_PATH = ["config", "data", "evaluation", "inference", "paths", "store", "errors"]
+
+
+def modules_loaded_by(statement: str) -> set[str]:
+    code = f"{statement}\nimport sys\nprint('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(done.stdout.split())
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_imports_no_qt(module):
+    loaded = modules_loaded_by(f"import digitpad.{module}")
+    assert not {m for m in loaded if m.startswith("PySide6")}
+
+
+def test_prediction_path_imports_neither_qt_nor_tensorflow():
+    statement = "\n".join(f"import digitpad.{m}" for m in CANVAS_PATH) + (
+        "\nimport numpy as np\nfrom digitpad.inference import load_predictor"
+        "\nload_predictor().predict_proba(np.zeros((1, 28, 28), np.float32))"
+    )
+    loaded = modules_loaded_by(statement)
+    assert "tensorflow" not in loaded and "keras" not in loaded
+    assert not {m for m in loaded if m.startswith("PySide6")}
