@@ -84,7 +84,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
             missing = [key for key in KEYS if key not in archive.files]
             if missing:
                 raise DataError(f"{path}: not an MNIST .npz file (missing {', '.join(missing)})")
-            return {key: archive[key] for key in KEYS}
+            arrays = {key: archive[key] for key in KEYS}
     except DataError:
         raise
     except FileNotFoundError:
@@ -93,6 +93,11 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         raise DataError(
             f"{path}: unreadable .npz file ({_reason(exc)}); is it truncated?"
         ) from None
+    # np.load hands back raw bytes for a member that is not a .npy array.
+    broken = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+    if broken:
+        raise DataError(f"{path}: {', '.join(broken)} is not a NumPy array")
+    return arrays
 
 
 def read_idx(path: Path) -> np.ndarray:

@@ -9,6 +9,7 @@ it into place, so a crash mid-save never leaves a half-written model that looks 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -111,6 +112,8 @@ class ModelStore:
     def names(self) -> list[str]:
         if not self.root.is_dir():
             return []
+        if self.writable:
+            _recover_interrupted_overwrites(self.root)
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _NAME.match(p.name))
 
     def list(self) -> list[ModelInfo]:
@@ -127,7 +130,7 @@ class ModelStore:
         return infos
 
     def __contains__(self, name: str) -> bool:
-        return _NAME.match(name or "") is not None and (self.root / name).is_dir()
+        return name in self.names()
 
     def save(self, name: str, model: Any, meta: dict[str, Any], *, overwrite: bool = False) -> Path:
         """Write ``model`` (a Keras model) under ``name``, atomically; returns its folder."""
@@ -244,6 +247,21 @@ def _fsync_tree(folder: Path) -> None:
     for path in folder.iterdir():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
+
+
+def _recover_interrupted_overwrites(root: Path) -> None:
+    """Put back a model whose overwrite died between moving it aside and renaming the new one in.
+
+    That is the one moment of a save when ``NAME/`` does not exist; the old model is then whole
+    in ``.NAME.old-PID``, and the store shows it again as if the save had never started.
+    """
+    for aside in root.glob(".*.old-*"):
+        name = aside.name[1:].rsplit(".old-", 1)[0]
+        target = root / name
+        if _NAME.match(name) and not target.exists() and aside.is_dir():
+            # Another process may get there first, or the folder is read-only: list it as is.
+            with contextlib.suppress(OSError):
+                os.replace(aside, target)
 
 
 def _swap_into_place(staging: Path, folder: Path) -> None:
