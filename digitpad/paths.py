@@ -17,6 +17,8 @@ STORE_ENV = "DIGITPAD_STORE"
 
 
 def _first_existing(*candidates: Path) -> Path:
+    # The wheel's own copy first: next to an installed package, "site-packages/assets" could
+    # belong to anything.
     for candidate in candidates:
         if candidate.exists():
             return candidate
@@ -25,12 +27,12 @@ def _first_existing(*candidates: Path) -> Path:
 
 def assets_dir() -> Path:
     """The folder with the bundled MNIST copy and the icons."""
-    return _first_existing(_PACKAGE_DIR.parent / "assets", _PACKAGE_DIR / "_assets")
+    return _first_existing(_PACKAGE_DIR / "_assets", _PACKAGE_DIR.parent / "assets")
 
 
 def bundled_store_dir() -> Path:
     """The read-only store that holds the bundled default model."""
-    return _first_existing(_PACKAGE_DIR.parent / "model_store", _PACKAGE_DIR / "_model_store")
+    return _first_existing(_PACKAGE_DIR / "_model_store", _PACKAGE_DIR.parent / "model_store")
 
 
 def bundled_mnist_path() -> Path:
