@@ -1,0 +1,180 @@
+"""Live training curves: loss and accuracy against epochs, in one embedded matplotlib figure.
+
+Shaped like matplotlib's Qt embedding example: a ``FigureCanvasQTAgg(Figure())`` (no pyplot),
+each line created once, and the data kept apart from drawing. Training events only append to
+lists; a 10 Hz timer redraws, and only when something new arrived, so a fast stream of events
+costs one cheap ``set_data`` + ``draw_idle`` per tick rather than a redraw per event.
+Importing this module imports matplotlib's Qt backend: the Train tab does that on first show.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+REDRAW_MS = 100
+# Tableau blue and orange: distinct for most colour-blind readers, legible on light and dark.
+TRAIN_COLOR = "#4c8ed9"
+VAL_COLOR = "#f28e2b"
+
+
+def _hex(color: QColor) -> str:
+    return color.name()
+
+
+class TrainingCharts(QWidget):
+    """Two axes (loss, accuracy) sharing an x axis in epochs.
+
+    Feed it with :meth:`reset`, :meth:`add_training` and :meth:`add_validation`; it redraws
+    itself at most ten times a second.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.figure = Figure(figsize=(6, 4), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.canvas.setMinimumHeight(260)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+
+        self.loss_axes, self.accuracy_axes = self.figure.subplots(2, 1, sharex=True)
+        self._lines = {
+            "loss": self.loss_axes.plot([], [], color=TRAIN_COLOR, lw=1.4, label="training")[0],
+            "val_loss": self.loss_axes.plot(
+                [], [], color=VAL_COLOR, lw=1.6, marker="o", ms=4, label="validation"
+            )[0],
+            "accuracy": self.accuracy_axes.plot(
+                [], [], color=TRAIN_COLOR, lw=1.4, label="training"
+            )[0],
+            "val_accuracy": self.accuracy_axes.plot(
+                [], [], color=VAL_COLOR, lw=1.6, marker="o", ms=4, label="validation"
+            )[0],
+        }
+        self._data: dict[str, tuple[list[float], list[float]]] = {
+            name: ([], []) for name in self._lines
+        }
+        self.loss_axes.set_ylabel("loss")
+        self.accuracy_axes.set_ylabel("accuracy")
+        self.accuracy_axes.set_xlabel("epoch")
+        self.accuracy_axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        self.accuracy_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for axes in self._axes():
+            axes.margins(x=0)
+        # One legend serves both axes (same colours); upper right stays clear of a falling loss.
+        self._legend = self.loss_axes.legend(loc="upper right", fontsize="small")
+        self._epochs = 1
+        self._set_empty_ranges()
+        self._dirty = False
+        self._apply_palette()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._redraw_if_dirty)
+
+    def _axes(self) -> tuple:
+        return self.loss_axes, self.accuracy_axes
+
+    # --- data in ------------------------------------------------------------------------
+
+    def reset(self, epochs: int) -> None:
+        """Clear the curves for a new run of ``epochs`` epochs and start redrawing."""
+        self._epochs = max(1, epochs)
+        for xs, ys in self._data.values():
+            xs.clear()
+            ys.clear()
+        self._set_empty_ranges()
+        self._dirty = True
+        self._timer.start()
+
+    def add_training(self, epoch: float, loss: float, accuracy: float) -> None:
+        """One point of the training running averages, at fractional ``epoch``."""
+        self._append("loss", epoch, loss)
+        self._append("accuracy", epoch, accuracy)
+
+    def add_validation(self, epoch: float, loss: float, accuracy: float) -> None:
+        self._append("val_loss", epoch, loss)
+        self._append("val_accuracy", epoch, accuracy)
+
+    def finish(self) -> None:
+        """Draw the last points now and stop the timer until the next :meth:`reset`."""
+        self._redraw_if_dirty()
+        self._timer.stop()
+
+    def line_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What each line shows now: ``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``."""
+        return {name: tuple(map(np.asarray, line.get_data())) for name, line in self._lines.items()}
+
+    def _append(self, name: str, x: float, y: float) -> None:
+        xs, ys = self._data[name]
+        xs.append(x)
+        ys.append(y)
+        self._dirty = True
+
+    # --- drawing ------------------------------------------------------------------------
+
+    def _set_empty_ranges(self) -> None:
+        # The whole run's width from the start, so the curves grow towards a visible goal;
+        # until the first points arrive, plain 0-1 ranges rather than autoscale's ±0.05.
+        self.loss_axes.set_xlim(0, self._epochs)
+        self.loss_axes.set_ylim(0, 1, auto=True)
+        self.accuracy_axes.set_ylim(0, 1)
+
+    def _redraw_if_dirty(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        for name, line in self._lines.items():
+            line.set_data(*self._data[name])
+        if self._data["loss"][0]:
+            self.loss_axes.relim()
+            self.loss_axes.autoscale_view(scalex=False)
+            # A loss is never negative: anchoring 0 shows how far it has come down.
+            self.loss_axes.set_ylim(bottom=0, auto=None)
+            self._clamp_accuracy()
+        else:
+            self._set_empty_ranges()
+        self.canvas.draw_idle()
+
+    def _clamp_accuracy(self) -> None:
+        # Fitted by hand: autoscale would pad past 100 %, which reads as nonsense here.
+        ys = (*self._data["accuracy"][1], *self._data["val_accuracy"][1])
+        values = [v for v in ys if math.isfinite(v)]
+        if values:
+            top = min(1.0, max(values) + 0.01) + 0.005
+            self.accuracy_axes.set_ylim(max(0.0, min(values) - 0.02), top)
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        window = _hex(palette.color(QPalette.ColorRole.Window))
+        base = _hex(palette.color(QPalette.ColorRole.Base))
+        text = _hex(palette.color(QPalette.ColorRole.WindowText))
+        grid = _hex(palette.color(QPalette.ColorRole.Mid))
+        self.figure.set_facecolor(window)
+        for axes in self._axes():
+            axes.set_facecolor(base)
+            axes.tick_params(colors=text, labelsize=9)
+            axes.xaxis.label.set_color(text)
+            axes.yaxis.label.set_color(text)
+            for spine in axes.spines.values():
+                spine.set_color(grid)
+            axes.grid(True, color=grid, linewidth=0.5, alpha=0.6)
+        self._legend.get_frame().set_facecolor(base)
+        self._legend.get_frame().set_edgecolor(grid)
+        for label in self._legend.get_texts():
+            label.set_color(text)
+        self.canvas.draw_idle()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        # Follow the desktop when it switches between light and dark.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)

@@ -1,0 +1,218 @@
+"""The main window: Draw, Train and Mistakes tabs around one current model.
+
+The window wires the tabs together and owns what they share: the current model (a
+:class:`CurrentModel` every tab listens to), the menus, the status bar and the remembered
+settings. Each tab does its own work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from digitpad import __version__
+from digitpad.config import TrainConfig
+from digitpad.errors import ConfigError, DigitpadError
+from digitpad.gui.current_model import CurrentModel
+from digitpad.gui.draw_tab import DrawTab
+from digitpad.gui.mistakes_tab import MistakesTab
+from digitpad.gui.train_tab import TrainTab
+from digitpad.gui.train_worker import DataLoader
+from digitpad.inference import Predictor
+
+SHUTDOWN_MS = 3000
+STATUS_MS = 8000
+
+_GEOMETRY = "window/geometry"
+_TAB = "window/tab"
+_CONFIG = "train/config"
+
+
+class MainWindow(QMainWindow):
+    """The app window.
+
+    ``store`` is the user's model store folder (None: ``$DIGITPAD_STORE`` or the default);
+    ``settings`` where to remember geometry, tab and training settings (None: the app's
+    QSettings); ``data_loader`` replaces ``load_mnist`` for training (tests pass a subset).
+    """
+
+    def __init__(
+        self,
+        store: str | None = None,
+        settings: QSettings | None = None,
+        data_loader: DataLoader | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("digitpad")
+        self._store = store
+        self._settings = settings if settings is not None else QSettings()
+        self.current_model = CurrentModel(parent=self)
+
+        self.draw_tab = DrawTab()
+        self.train_tab = TrainTab(data_loader=data_loader, store=store)
+        self.mistakes_tab = MistakesTab()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for index, (tab, title) in enumerate(
+            ((self.draw_tab, "Draw"), (self.train_tab, "Train"), (self.mistakes_tab, "Mistakes"))
+        ):
+            self.tabs.addTab(tab, title)
+            self.tabs.setTabToolTip(index, f"{title} (Ctrl+{index + 1})")
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            shortcut.activated.connect(lambda i=index: self.tabs.setCurrentIndex(i))
+        self.setCentralWidget(self.tabs)
+
+        self.current_model.changed.connect(self.draw_tab.set_predictor)
+        self.current_model.changed.connect(self.mistakes_tab.set_predictor)
+        self.current_model.changed.connect(self._show_model)
+        self.mistakes_tab.open_in_canvas.connect(self.open_in_canvas)
+        self.train_tab.model_trained.connect(self.current_model.set)
+        self.train_tab.model_saved.connect(self._on_model_saved)
+        self.train_tab.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+
+        self._build_menus()
+        self.model_label = QLabel()
+        self.statusBar().addPermanentWidget(self.model_label)
+        self._restore_settings()
+        self._load_default_model()
+
+    # --- menus --------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open model…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.open_model)
+        self.save_action = QAction("&Save model…", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setEnabled(False)
+        self.save_action.triggered.connect(lambda: self.train_tab.save_model())
+        self.train_tab.saveable_changed.connect(self.save_action.setEnabled)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addActions([self.open_action, self.save_action])
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About digitpad", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About digitpad",
+            f"<b>digitpad {__version__}</b><p>Draw a digit, train a multilayer perceptron on "
+            "MNIST, and see why the network answers as it does.</p>"
+            "<p>Draw: the current model reads your digit as you write. Train: build and train "
+            "a new model and watch its curves. Mistakes: the test images it gets wrong.</p>",
+        )
+
+    # --- the current model --------------------------------------------------------------
+
+    def _load_default_model(self) -> None:
+        from digitpad.inference import load_predictor
+
+        try:
+            predictor = load_predictor(None, self._store)
+        except DigitpadError as exc:
+            self.model_label.setText("No model")
+            self.statusBar().showMessage(f"Could not load the default model: {exc}")
+            return
+        self.current_model.set(predictor)
+
+    def open_model(self) -> None:
+        """Ask for a stored model and make it current."""
+        from digitpad.gui.model_picker import ModelPickerDialog
+        from digitpad.store import list_models
+
+        current = self.current_model.predictor
+        dialog = ModelPickerDialog(list_models(self._store), current and current.name, self)
+        accepted = dialog.exec() == ModelPickerDialog.DialogCode.Accepted
+        chosen = dialog.selected()
+        dialog.deleteLater()
+        if accepted and chosen is not None:
+            self.load_model_folder(chosen.path)
+
+    def load_model_folder(self, folder: str | os.PathLike[str]) -> bool:
+        """Make the model stored in ``folder`` current; a dialog explains a failure."""
+        from digitpad.inference import predictor_from_folder
+
+        try:
+            predictor = predictor_from_folder(Path(folder))
+        except DigitpadError as exc:
+            QMessageBox.warning(self, "Could not open the model", str(exc))
+            return False
+        self.current_model.set(predictor)
+        return True
+
+    def _on_model_saved(self, predictor: Predictor) -> None:
+        # Rename the current model only if it is still the run that was saved.
+        current = self.current_model.predictor
+        if current is not None and current.layers is predictor.layers:
+            self.current_model.set(predictor)
+
+    def _show_model(self, predictor: Predictor) -> None:
+        accuracy = predictor.test_accuracy
+        text = f"Model: {predictor.name or 'unnamed'}"
+        if accuracy is not None:
+            text += f"  ·  test accuracy {accuracy:.2%}"
+        self.model_label.setText(text)
+
+    def open_in_canvas(self, image: np.ndarray) -> None:
+        """Show ``image`` (28×28 float32) on the Draw tab and switch to it."""
+        self.draw_tab.load_image(image)
+        self.tabs.setCurrentWidget(self.draw_tab)
+
+    # --- settings and closing -----------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self._settings.value(_GEOMETRY)
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 820)
+        try:
+            tab = int(self._settings.value(_TAB, 0))
+        except (TypeError, ValueError):
+            tab = 0
+        if 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+        text = self._settings.value(_CONFIG)
+        if isinstance(text, str) and text:
+            # Settings from another version may not parse: then the defaults stay.
+            with contextlib.suppress(ValueError, TypeError, ConfigError):
+                self.train_tab.form.set_config(TrainConfig.from_dict(json.loads(text)))
+
+    def save_settings(self) -> None:
+        """Remember geometry, the open tab and the training settings (if they are valid)."""
+        self._settings.setValue(_GEOMETRY, self.saveGeometry())
+        self._settings.setValue(_TAB, self.tabs.currentIndex())
+        try:
+            config = self.train_tab.form.config()
+        except ConfigError:
+            pass  # keep the last valid settings rather than store a broken form
+        else:
+            self._settings.setValue(_CONFIG, json.dumps(config.to_dict()))
+        self._settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.save_settings()
+        # Bounded: a run in the middle of importing TensorFlow cannot stop at once; run_app
+        # waits for it after the window is gone rather than keep the user here.
+        deadline = time.monotonic() + SHUTDOWN_MS / 1000
+        self.train_tab.shutdown(SHUTDOWN_MS)
+        self.mistakes_tab.wait_for_background(max(0, int((deadline - time.monotonic()) * 1000)))
+        event.accept()

@@ -1,0 +1,355 @@
+"""The Mistakes tab: where the network goes wrong on the 10,000 test images, and why.
+
+Loading the test set (~0.8 s) and evaluating the model run on a worker thread; the view then only
+filters indices (:mod:`digitpad.browse`) and shows them. Clicking a confusion-matrix cell lists
+that pair; clicking an image shows its ten probabilities and can send it to the Draw tab.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from digitpad.browse import Show, select, show_for_cell, summary
+from digitpad.data import Split, load_mnist
+from digitpad.errors import DigitpadError
+from digitpad.evaluation import Evaluation, evaluate_probabilities
+from digitpad.gui.confusion_matrix import ConfusionMatrix
+from digitpad.gui.digit_image import DigitImage
+from digitpad.gui.image_grid import DigitListModel, make_grid_view
+from digitpad.gui.probability_bars import ProbabilityBars, percent_text
+from digitpad.inference import Predictor
+
+log = logging.getLogger(__name__)
+
+Loader = Callable[[], Split]
+"""Returns the labelled images to evaluate on; called on a worker thread."""
+
+_SHOW_LABELS = {Show.MISTAKES: "Mistakes", Show.ALL: "All", Show.CORRECT: "Correct"}
+
+
+def default_loader() -> Split:
+    """The MNIST test set (cached by :func:`digitpad.data.load_mnist` for the other tabs too)."""
+    return load_mnist().test
+
+
+def evaluate_test_set(loader: Loader, predictor: Predictor) -> tuple[np.ndarray, Evaluation]:
+    """The (N, 28, 28) images from ``loader`` and ``predictor``'s evaluation on them.
+
+    Plain NumPy: this is the work the tab's worker thread does.
+    """
+    test = loader()
+    return test.images, evaluate_probabilities(predictor.predict_proba(test.x), test.y)
+
+
+class _TaskSignals(QObject):
+    done = Signal(int, object)  # generation, (images, evaluation)
+    failed = Signal(int, str)  # generation, message for people
+
+
+class _EvaluateTask(QRunnable):
+    """Runs :func:`evaluate_test_set` on a pool thread and reports back by signal."""
+
+    def __init__(self, generation: int, loader: Loader, predictor: Predictor) -> None:
+        super().__init__()
+        self.signals = _TaskSignals()
+        self._generation = generation
+        self._loader = loader
+        self._predictor = predictor
+
+    def run(self) -> None:
+        try:
+            result = evaluate_test_set(self._loader, self._predictor)
+        except DigitpadError as exc:
+            self.signals.failed.emit(self._generation, str(exc))
+        except Exception as exc:  # a bug: keep the traceback in the log, tell the user
+            log.exception("evaluating the test set failed")
+            self.signals.failed.emit(self._generation, f"{type(exc).__name__}: {exc}")
+        else:
+            self.signals.done.emit(self._generation, result)
+
+
+class MistakesTab(QWidget):
+    """Browse the test set by true digit, predicted digit and outcome, worst mistakes first."""
+
+    open_in_canvas = Signal(object)
+    """A (28, 28) float32 image the user wants to look at, or draw over, on the canvas."""
+    evaluated = Signal()
+    """The grid, matrix and summary now show the current predictor's results."""
+
+    def __init__(self, loader: Loader | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loader = loader or default_loader
+        self._predictor: Predictor | None = None
+        self._images: np.ndarray | None = None
+        self._evaluation: Evaluation | None = None
+        self._generation = 0
+        self._tasks: dict[int, _EvaluateTask] = {}  # kept alive until they report
+        self._pool = QThreadPool(self)  # its own pool, so it can be waited for on shutdown
+        self._pool.setMaxThreadCount(1)
+
+        self.summary_label = QLabel("No model")
+        summary_font = QFont(self.font())
+        summary_font.setPointSizeF(summary_font.pointSizeF() * 1.15)
+        summary_font.setBold(True)
+        self.summary_label.setFont(summary_font)
+
+        self.confusion = ConfusionMatrix()
+        self.confusion.cell_clicked.connect(self._cell_clicked)
+
+        self.true_filter = _digit_combo("True digit")
+        self.predicted_filter = _digit_combo("Predicted digit")
+        self.show_filter = QComboBox()
+        self.show_filter.setAccessibleName("Show")
+        for show, label in _SHOW_LABELS.items():
+            self.show_filter.addItem(label, show)
+        for combo in (self.true_filter, self.predicted_filter, self.show_filter):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.reset_button = QPushButton("All mistakes")
+        self.reset_button.setToolTip("Clear the digit filters and list every mistake")
+        self.reset_button.clicked.connect(lambda: self.set_filters(None, None, Show.MISTAKES))
+        self.count_label = QLabel()
+
+        self.grid_model = DigitListModel(self)
+        self.grid = make_grid_view(self.grid_model)
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.grid.doubleClicked.connect(lambda index: self._open(index.row()))
+
+        self.detail_image = DigitImage(scale_hint=5)
+        self.detail_caption = QLabel("Click an image to see\nwhat the network thought.")
+        self.detail_caption.setWordWrap(True)
+        self.detail_caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail_bars = ProbabilityBars()
+        self.open_button = QPushButton("Open in canvas")
+        self.open_button.setToolTip("Put this image on the Draw tab's canvas to draw over it")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(lambda: self._open(self.grid.currentIndex().row()))
+
+        self._build_layout()
+
+    def _build_layout(self) -> None:
+        detail = QGridLayout()
+        detail.addWidget(self.detail_image, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        detail.addWidget(self.detail_caption, 0, 1)
+        detail.addWidget(self.open_button, 1, 1, Qt.AlignmentFlag.AlignBottom)
+        detail.setColumnStretch(1, 1)
+
+        left = QVBoxLayout()
+        left.addWidget(_caption("Confusion matrix: click a cell"))
+        left.addWidget(self.confusion)
+        left.addSpacing(8)
+        left.addWidget(_caption("Selected image"))
+        left.addLayout(detail)
+        left.addWidget(self.detail_bars, 1)
+        left_panel = QWidget()
+        left_panel.setLayout(left)
+        left_panel.setFixedWidth(380)
+
+        filters = QHBoxLayout()
+        for text, combo in (
+            ("True", self.true_filter),
+            ("Predicted", self.predicted_filter),
+            ("Show", self.show_filter),
+        ):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            filters.addWidget(label)
+            filters.addWidget(combo)
+            filters.addSpacing(8)
+        filters.addWidget(self.reset_button)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+
+        right = QVBoxLayout()
+        right.addLayout(filters)
+        right.addWidget(self.grid, 1)
+
+        body = QHBoxLayout()
+        body.addWidget(left_panel)
+        body.addLayout(right, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(body, 1)
+
+    # --- public API -----------------------------------------------------------------------------
+
+    def set_predictor(self, predictor: Predictor | None) -> None:
+        """Evaluate ``predictor`` on the test set (in the background) and show its mistakes."""
+        self._predictor = predictor
+        self._generation += 1  # results for an older predictor are ignored when they arrive
+        if predictor is None:
+            self._show_evaluation(None, None)
+            self.summary_label.setText("No model")
+            return
+        self.summary_label.setText("Loading the test set and evaluating the model…")
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        task = _EvaluateTask(self._generation, self._loader, predictor)
+        task.signals.done.connect(self._evaluation_done)
+        task.signals.failed.connect(self._evaluation_failed)
+        self._tasks[self._generation] = task
+        self._pool.start(task)
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        return self._evaluation
+
+    def set_filters(self, true: int | None, predicted: int | None, show: Show) -> None:
+        """List the images of this true digit, predicted digit (None: any) and outcome."""
+        for combo, value in ((self.true_filter, true), (self.predicted_filter, predicted)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0 if value is None else value + 1)
+            combo.blockSignals(False)
+        self.show_filter.blockSignals(True)
+        self.show_filter.setCurrentIndex(self.show_filter.findData(show))
+        self.show_filter.blockSignals(False)
+        self._apply_filters()
+
+    def filters(self) -> tuple[int | None, int | None, Show]:
+        return (
+            _combo_digit(self.true_filter),
+            _combo_digit(self.predicted_filter),
+            Show(self.show_filter.currentData()),
+        )
+
+    def selected_test_index(self) -> int | None:
+        """The test-set index of the image shown in detail, if any."""
+        row = self.grid.currentIndex().row()
+        return None if row < 0 else self.grid_model.test_index(row)
+
+    @property
+    def busy(self) -> bool:
+        """True while an evaluation has not reported back yet."""
+        return bool(self._tasks)
+
+    def wait_for_background(self, msecs: int = 5000) -> bool:
+        """Wait for the evaluation thread to finish (for shutdown); False on time-out."""
+        return self._pool.waitForDone(msecs)
+
+    # --- worker results -------------------------------------------------------------------------
+
+    @Slot(int, object)
+    def _evaluation_done(self, generation: int, result: tuple[np.ndarray, Evaluation]) -> None:
+        self._tasks.pop(generation, None)
+        if generation != self._generation:
+            return
+        self.unsetCursor()
+        images, evaluation = result
+        self._show_evaluation(images, evaluation)
+        self.evaluated.emit()
+
+    @Slot(int, str)
+    def _evaluation_failed(self, generation: int, message: str) -> None:
+        self._tasks.pop(generation, None)
+        if generation != self._generation:
+            return
+        self.unsetCursor()
+        self._show_evaluation(None, None)
+        self.summary_label.setText(f"Could not evaluate the model: {message}")
+
+    def _show_evaluation(self, images: np.ndarray | None, evaluation: Evaluation | None) -> None:
+        self._images, self._evaluation = images, evaluation
+        if images is None or evaluation is None:
+            self.grid_model.set_indices(np.zeros(0, dtype=np.int64))
+            self.confusion.set_confusion(None)
+            self._show_detail(None)
+            self.count_label.clear()
+            return
+        self.grid_model.set_source(images, evaluation)
+        self.confusion.set_confusion(evaluation.confusion)
+        self.summary_label.setText(summary(evaluation))
+        self._apply_filters()
+
+    # --- filters and selection ------------------------------------------------------------------
+
+    @Slot()
+    def _apply_filters(self) -> None:
+        true, predicted, show = self.filters()
+        both = true is not None and predicted is not None
+        self.confusion.set_selected((true, predicted) if both else None)
+        if self._evaluation is None:
+            return
+        indices = select(self._evaluation, show, true, predicted)
+        self.grid_model.set_indices(indices)
+        noun = "image" if len(indices) == 1 else "images"
+        self.count_label.setText(f"{len(indices):,} {noun}")
+        if len(indices):
+            # Show the first (for mistakes: the most confident) at once, not an empty panel.
+            self.grid.setCurrentIndex(self.grid_model.index(0))
+            self.grid.scrollToTop()
+        else:
+            self._show_detail(None)
+
+    @Slot(int, int)
+    def _cell_clicked(self, true: int, predicted: int) -> None:
+        self.set_filters(true, predicted, show_for_cell(true, predicted))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self._show_detail(self.grid_model.test_index(current.row()) if current.isValid() else None)
+
+    def _show_detail(self, i: int | None) -> None:
+        evaluation, images = self._evaluation, self._images
+        if i is None or evaluation is None or images is None:
+            self.detail_image.set_image(None)
+            self.detail_bars.set_probabilities(None)
+            self.detail_caption.setText("No image selected.")
+            self.open_button.setEnabled(False)
+            return
+        true, guess = int(evaluation.labels[i]), int(evaluation.predicted[i])
+        probabilities = evaluation.probabilities[i]
+        lines = [
+            f"Test image #{i}",
+            f"True digit: {true}",
+            f"Network: {guess} ({percent_text(float(probabilities[guess]))} sure)",
+        ]
+        if true != guess:
+            # How much the right answer got says whether it was a near miss or a blind spot.
+            lines.append(f"It gave {true} only {percent_text(float(probabilities[true]))}")
+        self.detail_caption.setText("\n".join(lines))
+        self.detail_image.set_image(images[i])
+        self.detail_bars.set_probabilities(probabilities)
+        self.open_button.setEnabled(True)
+
+    def _open(self, row: int) -> None:
+        if row < 0 or self._images is None:
+            return
+        image = np.array(self._images[self.grid_model.test_index(row)], dtype=np.float32)
+        self.open_in_canvas.emit(image)
+
+
+def _digit_combo(name: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    combo.addItem("any")
+    for digit in range(10):
+        combo.addItem(str(digit))
+    return combo
+
+
+def _combo_digit(combo: QComboBox) -> int | None:
+    index = combo.currentIndex()
+    return None if index <= 0 else index - 1
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    label.setFont(font)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    return label

@@ -1,0 +1,111 @@
+"""Ten horizontal bars, one per digit, with percentages; the network's top answer highlighted.
+
+Painted with QPainter rather than matplotlib so that it redraws in well under a millisecond on
+every canvas change. Colours come from the palette (readable in light and dark themes), with the
+palette's highlight as the one accent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+DIGITS = 10
+
+
+def percent_text(probability: float) -> str:
+    """A probability as people read it; tiny ones say so instead of a misleading 0.0 %."""
+    if probability < 0.0005:
+        return "<0.1 %"
+    return f"{probability * 100:.1f} %"
+
+
+class ProbabilityBars(QWidget):
+    """Shows ten probabilities; ``set_probabilities(None)`` shows the empty chart."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._probabilities: np.ndarray | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(160, 150)
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 220)
+
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        return self._probabilities
+
+    def set_probabilities(self, probabilities: np.ndarray | None) -> None:
+        """Show (10,) probabilities summing to 1, or nothing."""
+        if probabilities is None:
+            self._probabilities = None
+            self.setToolTip("")
+        else:
+            self._probabilities = np.asarray(probabilities, dtype=np.float64).reshape(DIGITS)
+            # Screen readers and tooltips get the numbers the bars show.
+            self.setToolTip(
+                "\n".join(
+                    f"{digit}: {percent_text(p)}" for digit, p in enumerate(self._probabilities)
+                )
+            )
+        self.update()
+
+    def top_digit(self) -> int | None:
+        return None if self._probabilities is None else int(self._probabilities.argmax())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        track = QColor(text)
+        track.setAlphaF(0.08)
+        bar = QColor(text)
+        bar.setAlphaF(0.35)
+
+        regular = QFont(self.font())
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)  # the top row is bold: size the columns for it
+        label_width = metrics.horizontalAdvance("0") + 10
+        percent_width = metrics.horizontalAdvance("100.0 %") + 12
+        row_height = self.height() / DIGITS
+        bar_height = max(4.0, min(row_height * 0.62, 22.0))
+        bar_left = label_width
+        bar_width = max(10.0, self.width() - label_width - percent_width)
+        top = self.top_digit()
+
+        for digit in range(DIGITS):
+            y = digit * row_height
+            is_top = digit == top
+            painter.setFont(bold if is_top else regular)
+            painter.setPen(accent if is_top else text)
+            label_rect = QRectF(0, y, label_width - 6, row_height)
+            painter.drawText(
+                label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit)
+            )
+
+            bar_rect = QRectF(bar_left, y + (row_height - bar_height) / 2, bar_width, bar_height)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(track)
+            painter.drawRoundedRect(bar_rect, 3, 3)
+            if self._probabilities is None:
+                continue
+            p = float(self._probabilities[digit])
+            if p >= 0.0005:
+                filled = QRectF(bar_rect)
+                # At least a sliver, so a chance worth printing is visibly not nothing.
+                filled.setWidth(max(2.0, bar_width * p))
+                painter.setBrush(accent if is_top else bar)
+                painter.drawRoundedRect(filled, 3, 3)
+            painter.setPen(accent if is_top else text)
+            percent_rect = QRectF(bar_left + bar_width + 6, y, percent_width - 6, row_height)
+            painter.drawText(
+                percent_rect,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                percent_text(p),
+            )

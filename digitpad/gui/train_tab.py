@@ -1,0 +1,472 @@
+"""The Train tab: settings, Start/Pause/Stop, progress, live curves, a log, and saving.
+
+A view only: the settings are a :class:`TrainConfig`, the run is ``digitpad.training.train``
+in a :class:`TrainWorker`, the model is saved by ``ModelStore.save`` in a :class:`SaveWorker`.
+Nothing here touches TensorFlow; the trained model arrives as a ready NumPy predictor.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtGui import QFontDatabase, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from digitpad.errors import ConfigError, StoreError
+from digitpad.gui.config_form import ERROR_STYLE, ConfigForm
+from digitpad.gui.train_worker import DataLoader, SaveWorker, TrainResult, TrainWorker
+from digitpad.inference import Predictor
+
+if TYPE_CHECKING:
+    from digitpad.gui.charts import TrainingCharts
+    from digitpad.training import EpochEnd, Finished, Progress, Started
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def _headline(finished: Finished) -> str:
+    """One line for a run's end: ``Completed: trained 10 epochs in 8.1 s``, ``Stopped at step
+    40 of 5500``, ``Diverged: the loss reached …``."""
+    message = finished.message
+    if finished.status == "completed":
+        message = f"completed: {message} in {finished.seconds:.1f} s"
+    elif not message.lower().startswith(("stopped", "cancelled", "diverged")):
+        message = f"{finished.status}: {message}"
+    return message[:1].upper() + message[1:]
+
+
+class Notice(QWidget):
+    """One line of status with the platform's info, warning or error icon."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setObjectName("notice")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.text, 1)
+        self.kind = "info"
+
+    def show_message(self, kind: str, text: str) -> None:
+        """Show ``text`` as ``kind``: ``info``, ``warning`` or ``error``."""
+        self.kind = kind
+        icons = {
+            "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+            "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+            "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+        }
+        size = self.fontMetrics().height() + 4
+        self.icon.setPixmap(self.style().standardIcon(icons[kind]).pixmap(size, size))
+        self.icon.setVisible(kind != "info")
+        # Warnings keep the palette's text colour (readable light or dark) and rely on the icon
+        # and weight; errors are red as well, as in the settings form.
+        styles = {"info": "", "warning": "font-weight: bold;", "error": ERROR_STYLE}
+        self.text.setStyleSheet(styles[kind])
+        self.text.setText(text)
+
+
+class TrainTab(QWidget):
+    """Trains a model from the form's settings and hands the result to the app.
+
+    Signals: ``model_trained(Predictor)`` when a run produced weights (the app makes them its
+    current model); ``model_saved(Predictor)`` the same weights under their stored name;
+    ``saveable_changed(bool)`` whether "Save model…" has something to save;
+    ``running_changed(bool)``; ``message(str)`` a line for the window's status bar.
+    """
+
+    model_trained = Signal(object)
+    model_saved = Signal(object)
+    saveable_changed = Signal(bool)
+    running_changed = Signal(bool)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        data_loader: DataLoader | None = None,
+        store: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._data_loader = data_loader
+        self._store = store
+        self._worker: TrainWorker | None = None
+        self._saver: SaveWorker | None = None
+        self._unsaved: TrainResult | None = None
+        self._charts: TrainingCharts | None = None
+        self._closing = False
+        self._started: Started | None = None
+        self.error_box: QMessageBox | None = None
+
+        self.form = ConfigForm()
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("train a new model with these settings")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("stop after the current chunk and keep the model so far")
+        self.save_button = QPushButton("Save model…")
+        self.save_button.setToolTip("keep the last trained model in your model store")
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.addWidget(scroll, 1)
+        left_column.addLayout(buttons)
+        left_column.addWidget(self.save_button)
+        left.setMinimumWidth(scroll.sizeHint().width())
+        left.setMaximumWidth(460)
+
+        self.notice = Notice()
+        self.notice.show_message("info", "Choose settings and press Start.")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.rate = QLabel()
+        self.rate.setMinimumWidth(
+            self.fontMetrics().horizontalAdvance("000,000 samples/s · ETA 0:00:00")
+        )
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.rate)
+
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log.setPlaceholderText("Epoch summaries appear here.")
+        self.log.setMinimumHeight(self.log.fontMetrics().lineSpacing() * 6 + 12)
+        self._chart_slot = QWidget()  # replaced by the charts on first show
+        QVBoxLayout(self._chart_slot).setContentsMargins(0, 0, 0, 0)
+        self._splitter = QSplitter(Qt.Orientation.Vertical)
+        self._splitter.addWidget(self._chart_slot)
+        self._splitter.addWidget(self.log)
+        self._splitter.setStretchFactor(0, 3)
+        self._splitter.setStretchFactor(1, 1)
+
+        right = QWidget()
+        right_column = QVBoxLayout(right)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.addWidget(self.notice)
+        right_column.addLayout(progress_row)
+        right_column.addWidget(self._splitter, 1)
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(left)
+        layout.addWidget(right, 1)
+
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self.save_button.clicked.connect(lambda: self.save_model())
+        self.form.validity_changed.connect(lambda _valid: self._update_buttons())
+        self._update_buttons()
+
+    # --- state --------------------------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def worker(self) -> TrainWorker | None:
+        """The running training's worker, if any (read-only: use start/stop/toggle_pause)."""
+        return self._worker
+
+    @property
+    def can_save(self) -> bool:
+        return self._unsaved is not None and self._saver is None
+
+    @property
+    def charts(self) -> TrainingCharts:
+        """The live charts (built on first use)."""
+        return self._ensure_charts()
+
+    def _ensure_charts(self) -> TrainingCharts:
+        if self._charts is None:
+            # matplotlib's Qt backend costs ~0.4 s to import: pay it only once the tab is used.
+            from digitpad.gui.charts import TrainingCharts
+
+            self._charts = TrainingCharts()
+            self._splitter.replaceWidget(0, self._charts)
+            self._chart_slot.deleteLater()
+            # The curves are the point of the tab: most of the height, the log the rest.
+            self._splitter.setSizes([3000, 1000])
+        return self._charts
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        self._ensure_charts()
+        super().showEvent(event)
+
+    def _update_buttons(self) -> None:
+        running = self._worker is not None
+        stopping = running and self._worker.stopping
+        self.start_button.setEnabled(not running and self.form.is_valid)
+        self.pause_button.setEnabled(running and not stopping)
+        self.pause_button.setText("Resume" if running and self._worker.paused else "Pause")
+        self.stop_button.setEnabled(running and not stopping)
+        self.form.setEnabled(not running)
+        self.save_button.setEnabled(self.can_save)
+
+    # --- running ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Train a new model with the form's settings (ignored while a run is going)."""
+        if self._worker is not None:
+            return
+        try:
+            config = self.form.config()
+        except ConfigError as exc:
+            self.form.show_error(exc)
+            return
+        self._started = None
+        self.charts.reset(config.epochs)
+        self.progress.setRange(0, 0)  # busy until the first chunk: loading, compiling
+        self.rate.clear()
+        self.notice.show_message("info", "Loading MNIST…")
+        if self.log.toPlainText():
+            self.log.appendPlainText("")
+        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {config.describe()}")
+
+        worker = TrainWorker(config, self._data_loader)
+        worker.event.connect(self._on_event)
+        worker.result.connect(self._on_result)
+        worker.failed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+        self._worker = worker
+        worker.start()
+        self._update_buttons()
+        self.running_changed.emit(True)
+
+    def toggle_pause(self) -> None:
+        worker = self._worker
+        if worker is None or worker.stopping:
+            return
+        if worker.paused:
+            worker.resume()
+            self.notice.show_message("info", "Training…")
+        else:
+            worker.pause()
+            self.notice.show_message("info", "Paused: press Resume to go on, or Stop.")
+        self._update_buttons()
+
+    def stop(self) -> None:
+        """Ask the run to stop after its current chunk; the model so far is kept."""
+        if self._worker is None or self._worker.stopping:
+            return
+        self._worker.stop()
+        self.notice.show_message("info", "Stopping…")
+        self._update_buttons()
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Stop training and wait for it and any save, ``timeout_ms`` at most in all.
+
+        Returns True when no thread is left running. Results arriving later are ignored.
+        """
+        self._closing = True
+        deadline = time.monotonic() + timeout_ms / 1000
+        threads: list[QThread] = [t for t in (self._worker, self._saver) if t is not None]
+        if self._worker is not None:
+            self._worker.stop()
+        for thread in threads:
+            remaining = max(0, int((deadline - time.monotonic()) * 1000))
+            thread.wait(remaining)
+        return all(thread.isFinished() for thread in threads)
+
+    def _on_event(self, event: object) -> None:
+        from digitpad import training
+
+        if self._closing:
+            return
+        if isinstance(event, training.Progress):
+            self._on_progress(event)
+        elif isinstance(event, training.Validated):
+            self.charts.add_validation(event.epoch, event.loss, event.accuracy)
+        elif isinstance(event, training.EpochEnd):
+            self._on_epoch_end(event)
+        elif isinstance(event, training.Started):
+            self._started = event
+            self.notice.show_message("info", "Starting TensorFlow and compiling the training step…")
+
+    def _on_progress(self, event: Progress) -> None:
+        if self.progress.maximum() != event.total_steps:
+            self.progress.setRange(0, event.total_steps)
+            if not self._worker.paused and not self._worker.stopping:
+                self.notice.show_message("info", "Training…")
+        self.progress.setValue(event.step)
+        self.rate.setText(
+            f"{event.samples_per_second:,.0f} samples/s · ETA {_duration(event.eta_seconds)}"
+        )
+        self.charts.add_training(event.epoch, event.loss_avg, event.accuracy_avg)
+
+    def _on_epoch_end(self, event: EpochEnd) -> None:
+        total = self._started.config.epochs if self._started else "?"
+        self.log.appendPlainText(
+            f"epoch {event.epoch:>3}/{total}  loss {event.loss:.4f}  acc {event.accuracy:6.2%}"
+            f"  val loss {event.val_loss:.4f}  val acc {event.val_accuracy:6.2%}"
+            f"  lr {event.learning_rate:.3g}  {event.seconds:.1f}s"
+        )
+
+    def _on_result(self, result: TrainResult) -> None:
+        if self._closing:
+            return
+        finished = result.finished
+        self.charts.finish()
+        if finished.status == "completed":
+            self.progress.setValue(self.progress.maximum())
+        if finished.steps:
+            self.rate.setText(f"{finished.steps} steps in {_duration(finished.seconds)}")
+        evaluation = finished.evaluation
+        accuracy = f"test accuracy {evaluation.accuracy:.2%}" if evaluation else ""
+        text = _headline(finished)
+        if finished.status == "diverged" and accuracy:
+            text += f". The last good weights reach {accuracy}."
+        elif accuracy:
+            text += f", {accuracy}."
+        else:
+            text += "."
+        if result.predictor is not None:
+            text += " The Draw and Mistakes tabs now use this model."
+        self.notice.show_message("warning" if finished.status == "diverged" else "info", text)
+        self.log.appendPlainText(f"{_headline(finished)}  {accuracy}".rstrip())
+        self.message.emit(f"Training {finished.status}" + (f": {accuracy}" if accuracy else ""))
+        if result.predictor is not None:
+            self._unsaved = result
+            self.saveable_changed.emit(True)
+            self.model_trained.emit(result.predictor)
+
+    def _on_failed(self, message: str) -> None:
+        if self._closing:
+            return
+        self.notice.show_message("error", f"Training failed: {message}")
+        self.log.appendPlainText(f"failed: {message}")
+        self.message.emit(f"Training failed: {message}")
+
+    def _on_done(self) -> None:
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)  # ended before the first chunk: leave busy mode
+            self.progress.setValue(0)
+        if self._charts is not None:
+            self._charts.finish()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            # ``done`` is the last thing run() does: the thread ends in an instant, and must
+            # have ended before its object may go.
+            worker.wait(2000)
+        self._update_buttons()
+        if not self._closing:
+            self.running_changed.emit(False)
+
+    # --- saving -------------------------------------------------------------------------
+
+    def save_model(self, name: str | None = None) -> None:
+        """Save the last trained model under ``name`` (asked for when None), off the GUI thread.
+
+        Errors appear in a dialog; success emits ``model_saved`` and ``message``.
+        """
+        if not self.can_save:
+            return
+        result = self._unsaved
+        assert result is not None and result.meta is not None
+        overwrite = False
+        if name is None:
+            default = f"mlp-{time.strftime('%Y%m%d-%H%M')}"
+            name, ok = QInputDialog.getText(self, "Save model", "Model name:", text=default)
+            if not ok:
+                return
+            name = name.strip()
+            if self._exists(name):
+                answer = QMessageBox.question(
+                    self, "Save model", f"A model named {name!r} exists. Replace it?"
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                overwrite = True
+        try:
+            from digitpad.store import check_name
+
+            check_name(name)
+        except StoreError as exc:
+            self._show_save_error(str(exc))
+            return
+        saver = SaveWorker(
+            name, result.finished.model, result.meta, self._store, overwrite=overwrite
+        )
+        saver.saved.connect(lambda folder: self._on_saved(name, folder, result))
+        saver.failed.connect(self._show_save_error)
+        saver.finished.connect(self._release_saver)
+        self._saver = saver
+        self.saveable_changed.emit(False)
+        self._update_buttons()
+        self.notice.show_message("info", f"Saving {name}…")
+        saver.start()
+
+    def _exists(self, name: str) -> bool:
+        from digitpad.paths import user_store_dir
+        from digitpad.store import ModelStore
+
+        return name in ModelStore(user_store_dir(self._store))
+
+    def _on_saved(self, name: str, folder: str, result: TrainResult) -> None:
+        if self._closing:
+            return
+        if self._unsaved is result:
+            self._unsaved = None
+        self.notice.show_message("info", f"Saved as {name} in {folder}.")
+        self.log.appendPlainText(f"saved as {name}: {folder}")
+        self.message.emit(f"Saved model {name}")
+        old = result.predictor
+        assert old is not None
+        self.model_saved.emit(
+            Predictor(old.layers, old.activation, name, {**old.meta, "name": name})
+        )
+
+    def _show_save_error(self, message: str) -> None:
+        if self._closing:
+            return
+        self.notice.show_message("error", f"Could not save: {message}")
+        # Non-blocking, so a test or a running training is never held up by the dialog.
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Could not save the model", message, parent=self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_box = box
+
+    def _release_saver(self) -> None:
+        saver, self._saver = self._saver, None
+        if saver is not None:
+            saver.wait(2000)  # ``finished`` comes just before the thread really ends
+        if not self._closing:
+            self._update_buttons()
+            self.saveable_changed.emit(self.can_save)
