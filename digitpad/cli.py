@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -124,6 +125,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    # One BLAS thread: the canvas multiplies one image at a time, and waking OpenBLAS's threads
+    # for that costs up to tens of milliseconds per stroke when training keeps the cores busy.
+    # Must be set before NumPy is first imported, which the GUI import below does.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from digitpad.gui.app import run_app
 
     return run_app(store=getattr(args, "store", None))

@@ -95,7 +95,9 @@ def predictor_from_folder(folder: Path) -> Predictor:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise StoreError(f"{path}: unreadable weights ({exc})") from None
     activation = meta.get("config", {}).get("activation", "relu")
-    return Predictor(layers, activation, meta.get("name", folder.name), meta)
+    # The folder's name, not the one saved in meta.json: a copied or renamed model is what the
+    # user now calls it.
+    return Predictor(layers, activation, folder.name, meta)
 
 
 def load_predictor(

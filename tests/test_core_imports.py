@@ -6,18 +6,32 @@ import sys
 import pytest
 
 CORE = [
+    "augment",
+    "browse",
+    "cli",
     "config",
     "data",
     "errors",
     "evaluation",
+    "image_files",
+    "inference",
+    "model",
+    "paths",
+    "preprocess",
+    "store",
+    "training",
+]
+CANVAS_PATH = [
+    "config",
+    "data",
+    "evaluation",
     "inference",
     "paths",
     "store",
-    "training",
-    "model",
-    "cli",
+    "errors",
+    "preprocess",
+    "browse",
 ]
-CANVAS_PATH = ["config", "data", "evaluation", "inference", "paths", "store", "errors"]
 
 
 def modules_loaded_by(statement: str) -> set[str]:

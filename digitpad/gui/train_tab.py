@@ -355,14 +355,19 @@ class TrainTab(QWidget):
             text += f", {accuracy}."
         else:
             text += "."
-        if result.predictor is not None:
+        # A diverged run's weights are rarely worth drawing with: keep the model the user had.
+        adopt = result.predictor is not None and finished.status != "diverged"
+        if adopt:
             text += " The Draw and Mistakes tabs now use this model."
+        elif result.predictor is not None:
+            text += " The Draw and Mistakes tabs keep their model."
         self.notice.show_message("warning" if finished.status == "diverged" else "info", text)
         self.log.appendPlainText(f"{_headline(finished)}  {accuracy}".rstrip())
         self.message.emit(f"Training {finished.status}" + (f": {accuracy}" if accuracy else ""))
         if result.predictor is not None:
             self._unsaved = result
             self.saveable_changed.emit(True)
+        if adopt:
             self.model_trained.emit(result.predictor)
 
     def _on_failed(self, message: str) -> None:
