@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +151,8 @@ def preset(name: str) -> TrainConfig:
 def parse_hidden(value: Any) -> tuple[int, ...]:
     """Hidden widths from ``"200"``, ``"50,30"``, ``"50-30"`` or a sequence of ints."""
     if isinstance(value, str):
+        if re.search(r"(^|[,\s])-", value.strip()):  # "-5" is a negative width, not "5"
+            raise ConfigError("hidden", f"{value!r}: widths must be positive")
         parts = [p for p in value.replace("-", ",").replace(" ", ",").split(",") if p]
         try:
             value = [int(p) for p in parts]

@@ -70,9 +70,10 @@ def test_parse_hidden(text, widths):
     assert parse_hidden(text) == widths
 
 
-def test_parse_hidden_rejects_words():
+@pytest.mark.parametrize("text", ["two hundred", "-5", "50, -30", "1.5"])
+def test_parse_hidden_rejects_words_and_negatives(text):
     with pytest.raises(ConfigError, match="hidden"):
-        parse_hidden("two hundred")
+        parse_hidden(text)
 
 
 def test_describe():
