@@ -26,6 +26,29 @@ _ACTIVATIONS = {
     "tanh": lambda z: np.tanh(z, out=z),
     "sigmoid": lambda z: np.divide(1.0, 1.0 + np.exp(-z), out=z),
 }
+# Each activation's derivative written in terms of its output ``a``, which the forward pass
+# has kept anyway: relu' = [a > 0], tanh' = 1 - a², sigmoid' = a(1 - a).
+_DERIVATIVES = {
+    "relu": lambda a: (a > 0).astype(np.float32),
+    "tanh": lambda a: 1.0 - a * a,
+    "sigmoid": lambda a: a * (1.0 - a),
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a network answered as it did for one image.
+
+    ``hidden`` holds each hidden layer's (units,) outputs; ``saliency`` is the (28, 28)
+    input × gradient of ``digit``'s logit: positive where a pixel's ink pushed that digit up,
+    negative where it pushed it down, 0 where there is no ink.
+    """
+
+    logits: np.ndarray
+    probabilities: np.ndarray
+    hidden: list[np.ndarray]
+    digit: int
+    saliency: np.ndarray
 
 
 @dataclass
@@ -71,6 +94,41 @@ class Predictor:
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
         """(N, 10) softmax probabilities for (N, 28, 28) float32 images in [0, 1]."""
         return softmax(self.logits(images))
+
+    def explain(self, image: np.ndarray, digit: int | None = None) -> Explanation:
+        """Probabilities, hidden activations and saliency for one (28, 28) image, from one
+        forward and one backward pass in NumPy (about a millisecond for 784-800-800-10).
+
+        The saliency explains ``digit`` (default: the top answer).
+        """
+        x = _as_rows(image)
+        if len(x) != 1:
+            raise ValueError("explain takes one image")
+        hidden = []
+        h = x
+        for kernel, bias in self.layers[:-1]:
+            h = _ACTIVATIONS[self.activation](h @ kernel + bias)
+            hidden.append(h)
+        kernel, bias = self.layers[-1]
+        logits = (h @ kernel + bias)[0]
+        digit = int(logits.argmax()) if digit is None else int(digit)
+        # Backpropagate d logit[digit] / d input through each hidden layer, last to first.
+        grad = kernel[:, digit][None, :]
+        derivative = _DERIVATIVES[self.activation]
+        for (kernel, _bias), out in zip(reversed(self.layers[:-1]), reversed(hidden), strict=True):
+            grad = (grad * derivative(out)) @ kernel.T
+        saliency = (x * grad).reshape(28, 28)
+        return Explanation(
+            logits=logits,
+            probabilities=softmax(logits[None])[0],
+            hidden=[layer[0] for layer in hidden],
+            digit=digit,
+            saliency=saliency,
+        )
+
+    def saliency(self, image: np.ndarray, digit: int | None = None) -> np.ndarray:
+        """(28, 28) input × d logit / d input for ``digit`` (default: the top answer)."""
+        return self.explain(image, digit).saliency
 
 
 def _as_rows(images: np.ndarray) -> np.ndarray:

@@ -32,6 +32,13 @@ from digitpad.evaluation import Evaluation, evaluate_probabilities, softmax
 CHUNK_SECONDS = 0.15
 ASSUMED_FLOPS = 60e9
 DIVERGED_LOSS = 100.0
+DEAD_UNIT_IMAGES = 500
+"""Dead ReLU units are counted on this many validation images, always the same ones: enough
+that a unit silent on all of them is silent on nearly every digit, few enough that the count
+costs an 800-800 network ~8 ms per snapshot."""
+
+Layers = tuple[tuple[np.ndarray, np.ndarray], ...]
+"""(kernel, bias) NumPy pairs of the Dense layers, input to output."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,35 @@ class EpochEnd:
     val_accuracy: float
     learning_rate: float
     seconds: float
+
+
+@dataclass(frozen=True)
+class LearningRateChanged:
+    """A learning rate set through :meth:`TrainControl.set_learning_rate` took effect."""
+
+    step: int
+    epoch: float
+    learning_rate: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The weights now and at initialisation, for someone watching the network learn.
+
+    Yielded only when :attr:`TrainControl.snapshot_seconds` asks for it: at the start and then
+    after a chunk, at most once per that many seconds of training. ``layers`` and ``initial``
+    are NumPy copies that training never writes to, safe to read from any thread.
+    ``dead_share`` is, per hidden layer, the share of ReLU units that do not fire on any of
+    the same :data:`DEAD_UNIT_IMAGES` validation images (None for tanh and sigmoid, which
+    have no dead units). ``seconds`` is the training clock (pauses excluded).
+    """
+
+    step: int
+    epoch: float
+    seconds: float
+    layers: Layers
+    initial: Layers
+    dead_share: tuple[float, ...] | None
 
 
 @dataclass
@@ -156,24 +192,71 @@ class Finished:
         }
 
 
-Event = Started | Progress | Validated | EpochEnd | Finished
+Event = Started | Progress | Validated | EpochEnd | Snapshot | LearningRateChanged | Finished
 
 
 class TrainControl:
-    """Pause, resume, cancel and re-tune a run from another thread; read between chunks."""
+    """Pause, resume, cancel, step and re-tune a run from another thread; read between chunks.
 
-    def __init__(self) -> None:
+    ``snapshot_seconds`` (None: never) asks the run for a :class:`Snapshot` of its weights
+    at most once per that many seconds; it may be changed at any time, e.g. only while
+    someone is looking at the weights.
+    """
+
+    def __init__(self, snapshot_seconds: float | None = None) -> None:
         self._running = threading.Event()
         self._running.set()
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
         self._learning_rate: float | None = None
+        self._step_pending = False
+        self._snapshot_seconds: float | None = None
+        self.snapshot_seconds = snapshot_seconds
 
     def pause(self) -> None:
+        with self._lock:
+            self._step_pending = False
         self._running.clear()
 
     def resume(self) -> None:
+        """Go on training (and forget a pending :meth:`step_epoch`: this is a full resume)."""
+        with self._lock:
+            self._step_pending = False
         self._running.set()
+
+    def step_epoch(self) -> None:
+        """Train to the end of the epoch under way, then pause again.
+
+        From a pause at an epoch's end (where a previous step left it) that is one whole
+        epoch; while running, it pauses the run when the current epoch ends.
+        """
+        with self._lock:
+            self._step_pending = True
+        self._running.set()
+
+    @property
+    def stepping(self) -> bool:
+        """True while a :meth:`step_epoch` waits for its epoch to end."""
+        with self._lock:
+            return self._step_pending
+
+    def end_of_epoch(self) -> bool:
+        """Called by the run at each epoch's end: pauses it if a step asked to; True if so."""
+        with self._lock:
+            stepped, self._step_pending = self._step_pending, False
+        if stepped and not self.cancelled:
+            self._running.clear()
+        return stepped
+
+    @property
+    def snapshot_seconds(self) -> float | None:
+        return self._snapshot_seconds
+
+    @snapshot_seconds.setter
+    def snapshot_seconds(self, value: float | None) -> None:
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"snapshot_seconds must be None or a number >= 0, not {value}")
+        self._snapshot_seconds = value  # one attribute store: atomic under the GIL
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -251,6 +334,16 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     step = 0
     rate = _Rate()
     last_validation_step = 0
+    last_snapshot = -math.inf
+
+    def snapshot_due() -> bool:
+        interval = control.snapshot_seconds
+        return interval is not None and clock.elapsed() - last_snapshot >= interval
+
+    def take_snapshot(epoch: float) -> Snapshot:
+        nonlocal last_snapshot
+        last_snapshot = clock.elapsed()
+        return engine.snapshot(step, epoch, last_snapshot)
 
     def finish(status: str, message: str) -> Finished:
         if augmenter:
@@ -262,6 +355,8 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         return Finished(status, message, config, model, history, evaluation, clock.elapsed(), step)
 
     try:
+        if snapshot_due():
+            yield take_snapshot(0.0)
         for epoch in range(config.epochs):
             epoch_start = clock.elapsed()
             engine.set_learning_rate(lr)
@@ -282,6 +377,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                     engine.set_learning_rate(lr)
                     history.lr_epoch.append(step / steps_per_epoch)
                     history.learning_rate.append(lr)
+                    yield LearningRateChanged(step, step / steps_per_epoch, lr)
                 chunk = batches[start : start + per_chunk]
                 chunk_start = clock.elapsed()
                 loss, correct = engine.run_chunk(x_epoch, chunk)
@@ -319,12 +415,17 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                 history.loss.append(progress.loss_avg)
                 history.accuracy.append(progress.accuracy_avg)
                 yield progress
+                if snapshot_due():
+                    yield take_snapshot(epoch_pos)
                 due = config.validate_every and step - last_validation_step >= config.validate_every
                 if due and done_in_epoch < steps_per_epoch:
                     last_validation_step = step
                     yield _validated(engine, history, step, epoch_pos)
             last_validation_step = step
             val = _validated(engine, history, step, float(epoch + 1))
+            if epoch + 1 < config.epochs:
+                # Before the events go out, so whoever sees this EpochEnd sees the pause too.
+                control.end_of_epoch()
             yield val
             yield EpochEnd(
                 epoch=epoch + 1,
@@ -449,6 +550,13 @@ class _Engine:
         self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
         self._x_test, self._y_test = data.test.x, data.test.y
         self._good: list[np.ndarray] = self.model.get_weights()
+        # remember_good() rebinds _good to fresh copies, never writes into them: so these are
+        # the weights at initialisation, kept at no cost, and each later _good is a snapshot.
+        self.initial = _dense_pairs(self._good)
+        self._activation = config.activation
+        fixed = data.val if len(data.val) else data.train
+        self._x_dead = fixed.x[:DEAD_UNIT_IMAGES]
+        self._hidden_maxima = None
         loss_fn = _loss_function(config.loss)
         model, optimizer = self.model, self.optimizer
         variables = model.trainable_variables
@@ -498,6 +606,43 @@ class _Engine:
     def restore_last_good(self) -> None:
         self.model.set_weights(self._good)
 
+    def snapshot(self, step: int, epoch: float, seconds: float) -> Snapshot:
+        """The weights after the last good chunk (already copied by remember_good)."""
+        return Snapshot(
+            step, epoch, seconds, _dense_pairs(self._good), self.initial, self.dead_share()
+        )
+
+    def dead_share(self) -> tuple[float, ...] | None:
+        """Per hidden layer, the share of ReLU units silent on the fixed validation images."""
+        if self._activation != "relu" or not len(self._x_dead):
+            return None
+        if self._hidden_maxima is None:
+            self._hidden_maxima = self._compile_hidden_maxima()
+        from digitpad.insight import dead_unit_share
+
+        # Each unit's largest output over the batch, as a 1-row "batch": dead where it is 0.
+        maxima = self._hidden_maxima(self._tf.constant(self._x_dead))
+        return tuple(dead_unit_share(np.asarray(m)[None, :]) for m in maxima)
+
+    def _compile_hidden_maxima(self):
+        import keras
+
+        tf, model = self._tf, self.model
+        hidden = [layer for layer in model.layers[:-1] if isinstance(layer, keras.layers.Dense)]
+
+        # A plain tf.function, not XLA: compiling would stall the first snapshot for longer
+        # than the two small matrix products take.
+        @tf.function(reduce_retracing=True)
+        def hidden_maxima(x):
+            out = []
+            for layer in model.layers[:-1]:
+                x = layer(x, training=False)
+                if layer in hidden:
+                    out.append(tf.reduce_max(x, axis=0))
+            return out
+
+        return hidden_maxima
+
     def validate(self) -> tuple[float, float]:
         if self._x_val is None:
             return float("nan"), float("nan")
@@ -514,6 +659,14 @@ class _Engine:
     def evaluate_test(self) -> Evaluation:
         logits = np.asarray(self._logits(self._x_test))
         return evaluate_probabilities(softmax(logits), self._y_test)
+
+
+def _dense_pairs(weights: list[np.ndarray]) -> Layers:
+    """(kernel, bias) pairs from ``model.get_weights()`` of our MLP: only its Dense layers hold
+    weights, each a 2-D kernel then a 1-D bias."""
+    pairs = tuple(zip(weights[0::2], weights[1::2], strict=True))
+    assert all(k.ndim == 2 and b.ndim == 1 for k, b in pairs), "not a Dense-only model"
+    return pairs
 
 
 def _optimizer(config: TrainConfig):

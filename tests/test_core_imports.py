@@ -15,6 +15,7 @@ CORE = [
     "evaluation",
     "image_files",
     "inference",
+    "insight",
     "model",
     "paths",
     "preprocess",
@@ -31,6 +32,7 @@ CANVAS_PATH = [
     "errors",
     "preprocess",
     "browse",
+    "insight",
 ]
 
 
@@ -52,6 +54,7 @@ def test_prediction_path_imports_neither_qt_nor_tensorflow():
     statement = "\n".join(f"import digitpad.{m}" for m in CANVAS_PATH) + (
         "\nimport numpy as np\nfrom digitpad.inference import load_predictor"
         "\nload_predictor().predict_proba(np.zeros((1, 28, 28), np.float32))"
+        "\nload_predictor().explain(np.ones((28, 28), np.float32))"
     )
     loaded = modules_loaded_by(statement)
     assert "tensorflow" not in loaded and "keras" not in loaded

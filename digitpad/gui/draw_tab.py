@@ -1,7 +1,9 @@
 """The Draw tab: draw a digit and watch the network read it, stroke by stroke.
 
-Data flows one way on every (throttled) canvas change: canvas → ``to_mnist`` → NumPy predictor →
-view. All three steps together take about a millisecond, so it runs right here on the GUI thread.
+Data flows one way on every (throttled) canvas change: canvas → ``to_mnist`` → NumPy predictor
+(``Predictor.explain``: probabilities, hidden activations and saliency from one forward and one
+backward pass) → view. All of it takes about a millisecond, so it runs right here on the GUI
+thread. Below the shared confidence threshold the tab says "not sure" instead of a digit.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QFont, QKeySequence, QPalette, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -27,24 +30,47 @@ from digitpad.gui.canvas import (
     MIN_PEN_WIDTH,
     DrawingCanvas,
 )
+from digitpad.gui.confidence import ConfidenceThreshold
 from digitpad.gui.digit_image import DigitImage
+from digitpad.gui.pixel_image import PixelImage
 from digitpad.gui.probability_bars import ProbabilityBars, percent_text
-from digitpad.inference import Predictor
+from digitpad.inference import Explanation, Predictor
+from digitpad.insight import (
+    diverging_rgb,
+    saliency_rgb,
+    sequential_rgb,
+    unit_grid,
+)
 from digitpad.preprocess import EmptyCanvasError, to_mnist
 
 HINT = "Draw a digit…"
 NO_MODEL_HINT = "No model loaded"
+NOT_SURE = "not sure"
+PANEL_WIDTH = 320
+IMAGE_SCALE = 5  # the 28×28 preview and saliency at 5 px per pixel: both fit side by side
+ACTIVATION_HEIGHT = 140  # a 2:1 grid of any width fits 280×140 in whole pixels per unit
+# In a short window the pictures shrink (to 2 px per pixel) rather than push the window taller.
+SMALLEST_IMAGE = 28 * 2 + 2
+SMALLEST_ACTIVATIONS = 42
 
 
 class DrawTab(QWidget):
     """Canvas on the left; the answer, the ten probabilities and the network's input on the
     right."""
 
-    def __init__(self, predictor: Predictor | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        predictor: Predictor | None = None,
+        threshold: ConfidenceThreshold | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._predictor = predictor
         self._probabilities: np.ndarray | None = None
         self._network_input: np.ndarray | None = None
+        self._explanation: Explanation | None = None
+        self.threshold = threshold if threshold is not None else ConfidenceThreshold(parent=self)
+        self.threshold.changed.connect(self._threshold_changed)
 
         self.canvas = DrawingCanvas()
         self.canvas.set_placeholder_text("Draw a digit here")
@@ -63,6 +89,10 @@ class DrawTab(QWidget):
         digit_font = QFont(self.font())
         digit_font.setPointSizeF(digit_font.pointSizeF() * 5)
         digit_font.setBold(True)
+        self._digit_font = digit_font
+        # "not sure" in the digit's size would not fit the panel; the line keeps its height.
+        self._not_sure_font = QFont(digit_font)
+        self._not_sure_font.setPointSizeF(digit_font.pointSizeF() * 0.5)
         self.digit_label.setFont(digit_font)
         self.digit_label.setForegroundRole(QPalette.ColorRole.Highlight)
         self.confidence_label = QLabel()
@@ -81,11 +111,48 @@ class DrawTab(QWidget):
         self._answer.setFixedHeight(result_page.sizeHint().height())
 
         self.bars = ProbabilityBars()
-        self.preview = DigitImage(scale_hint=5)
+        self.preview = DigitImage(scale_hint=IMAGE_SCALE)
         self.preview.setToolTip(
             "Exactly what the network sees: your drawing cropped, scaled to fit 20 px and "
             "centred by its centre of mass in 28×28 pixels"
         )
+        side = 28 * IMAGE_SCALE + 2
+        self.saliency_view = PixelImage(size_hint=QSize(side, side))
+        for image in (self.preview, self.saliency_view):
+            image.setMinimumSize(SMALLEST_IMAGE, SMALLEST_IMAGE)
+            image.setMaximumSize(side, side)
+        self.saliency_view.setToolTip(
+            "Input × gradient of the top answer's score: orange pixels of ink pushed the "
+            "answer up, blue ones pushed it down; the stronger the colour, the stronger the push"
+        )
+        self.saliency_caption = _caption("Why")
+        self.activations_view = PixelImage(
+            size_hint=QSize(2 * ACTIVATION_HEIGHT + 2, ACTIVATION_HEIGHT + 2)
+        )
+        self.activations_view.setMinimumHeight(SMALLEST_ACTIVATIONS)
+        self.activations_view.setMaximumHeight(ACTIVATION_HEIGHT + 2)
+        self.activations_view.tooltip = self._unit_tooltip
+        self.activations_caption = QLabel()
+        self.layer_choice = QComboBox()
+        self.layer_choice.setAccessibleName("Hidden layer")
+        self.layer_choice.setToolTip("Which hidden layer to show")
+        self.layer_choice.currentIndexChanged.connect(lambda _i: self._show_activations())
+
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setRange(0, 99)
+        self.threshold_slider.setAccessibleName("Confidence threshold")
+        self.threshold_slider.setToolTip(
+            'Answer only when the top probability reaches this; below it, say "not sure". '
+            "The Mistakes tab shows what this threshold does on the 10,000 test images."
+        )
+        self._threshold_value = QLabel()
+        self._threshold_value.setMinimumWidth(
+            self._threshold_value.fontMetrics().horizontalAdvance("99.9 %")
+        )
+        self.threshold_slider.valueChanged.connect(
+            lambda percent: self.threshold.set_value(percent / 100)
+        )
+        self._sync_threshold(self.threshold.value)
 
         self.pen_slider = QSlider(Qt.Orientation.Horizontal)
         self.pen_slider.setRange(int(MIN_PEN_WIDTH), int(MAX_PEN_WIDTH))
@@ -115,32 +182,55 @@ class DrawTab(QWidget):
             QShortcut(keys, self, activated=slot)
 
         self._build_layout()
-        self.refresh()
+        self.set_predictor(predictor)
 
     def _build_layout(self) -> None:
         side = QVBoxLayout()
+        side.setSpacing(4)
         side.addWidget(self._answer)
-        side.addSpacing(8)
+        side.addSpacing(4)
         side.addWidget(_caption("Probabilities"))
         side.addWidget(self.bars, 1)
-        side.addSpacing(6)
-        side.addWidget(_caption("What the network sees (28×28)"))
-        side.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
-        side.addSpacing(6)
+        side.addSpacing(4)
+
+        images = QGridLayout()
+        images.setVerticalSpacing(2)
+        images.addWidget(_caption("What it sees (28×28)"), 0, 0)
+        images.addWidget(self.saliency_caption, 0, 1)
+        images.addWidget(self.preview, 1, 0, Qt.AlignmentFlag.AlignHCenter)
+        images.addWidget(self.saliency_view, 1, 1, Qt.AlignmentFlag.AlignHCenter)
+        images.setColumnStretch(0, 1)
+        images.setColumnStretch(1, 1)
+        side.addLayout(images)
+        legend = QLabel("Orange ink pushed the answer up, blue ink down")
+        legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        legend.setWordWrap(True)
+        side.addWidget(legend)
+        side.addSpacing(4)
+
+        layer_row = QHBoxLayout()
+        layer_row.addWidget(self.activations_caption, 1)
+        layer_row.addWidget(self.layer_choice)
+        side.addLayout(layer_row)
+        side.addWidget(self.activations_view)
+        side.addSpacing(4)
 
         controls = QGridLayout()
-        controls.addWidget(QLabel("Pen width"), 0, 0)
-        controls.addWidget(self.pen_slider, 0, 1)
-        controls.addWidget(self._pen_value, 0, 2)
+        controls.addWidget(QLabel("Answer if ≥"), 0, 0)
+        controls.addWidget(self.threshold_slider, 0, 1)
+        controls.addWidget(self._threshold_value, 0, 2)
+        controls.addWidget(QLabel("Pen width"), 1, 0)
+        controls.addWidget(self.pen_slider, 1, 1)
+        controls.addWidget(self._pen_value, 1, 2)
         buttons = QHBoxLayout()
         buttons.addWidget(self.undo_button)
         buttons.addWidget(self.clear_button)
-        controls.addLayout(buttons, 1, 0, 1, 3)
+        controls.addLayout(buttons, 2, 0, 1, 3)
         side.addLayout(controls)
 
         side_panel = QWidget()
         side_panel.setLayout(side)
-        side_panel.setFixedWidth(300)
+        side_panel.setFixedWidth(PANEL_WIDTH)
 
         layout = QVBoxLayout(self)
         layout.addWidget(_CanvasBesidePanel(self.canvas, side_panel))
@@ -150,6 +240,14 @@ class DrawTab(QWidget):
     def set_predictor(self, predictor: Predictor | None) -> None:
         """Use ``predictor`` from now on, and re-read the current drawing with it."""
         self._predictor = predictor
+        self.layer_choice.blockSignals(True)
+        self.layer_choice.clear()
+        if predictor is not None:
+            for i, (kernel, _bias) in enumerate(predictor.layers[:-1]):
+                self.layer_choice.addItem(f"layer {i + 1}", kernel.shape[1])
+        self.layer_choice.blockSignals(False)
+        # A choice of one is no choice: the combo shows only for two or more hidden layers.
+        self.layer_choice.setVisible(self.layer_choice.count() > 1)
         self.refresh()
 
     def load_image(self, image: np.ndarray) -> None:
@@ -168,7 +266,19 @@ class DrawTab(QWidget):
 
     @property
     def top_digit(self) -> int | None:
+        """The network's best guess, sure or not (None while the hint is shown)."""
         return None if self._probabilities is None else int(self._probabilities.argmax())
+
+    @property
+    def is_sure(self) -> bool:
+        """Whether the top probability reaches the confidence threshold (so a digit shows)."""
+        probabilities = self._probabilities
+        return probabilities is not None and self.threshold.is_sure(float(probabilities.max()))
+
+    @property
+    def explanation(self) -> Explanation | None:
+        """Activations and saliency behind the answer shown, or None while the hint is shown."""
+        return self._explanation
 
     @property
     def showing_hint(self) -> bool:
@@ -188,19 +298,103 @@ class DrawTab(QWidget):
         if image is None or self._predictor is None:
             self._show_hint(HINT if self._predictor is not None else NO_MODEL_HINT)
             return
-        probabilities = self._predictor.predict_proba(image[None])[0]
-        self._probabilities = probabilities
+        explanation = self._predictor.explain(image)
+        self._explanation = explanation
+        self._probabilities = explanation.probabilities
+        self._show_answer()
+        self.bars.set_probabilities(explanation.probabilities)
+        self.saliency_caption.setText(f"Why {explanation.digit}")
+        self.saliency_view.set_rgb(saliency_rgb(image, explanation.saliency))
+        self._show_activations()
+
+    def _show_answer(self) -> None:
+        probabilities = self._probabilities
+        if probabilities is None:
+            return
         top = int(probabilities.argmax())
-        self.digit_label.setText(str(top))
-        self.confidence_label.setText(f"{percent_text(float(probabilities[top]))} sure")
+        confidence = percent_text(float(probabilities[top]))
+        if self.is_sure:
+            self.digit_label.setForegroundRole(QPalette.ColorRole.Highlight)
+            self.digit_label.setFont(self._digit_font)
+            self.digit_label.setText(str(top))
+            self.confidence_label.setText(f"{confidence} sure")
+        else:
+            # Muted, not the accent: this is the absence of an answer.
+            self.digit_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            self.digit_label.setFont(self._not_sure_font)
+            self.digit_label.setText(NOT_SURE)
+            self.confidence_label.setText(
+                f"best guess {top} at {confidence}, under {percent_text(self.threshold.value)}"
+            )
         self._answer.setCurrentIndex(1)
-        self.bars.set_probabilities(probabilities)
+
+    def _show_activations(self) -> None:
+        explanation = self._explanation
+        layer = max(0, self.layer_choice.currentIndex())
+        widths = [] if self._predictor is None else [k.shape[1] for k, _ in self._predictor.layers]
+        if layer >= len(widths) - 1:
+            self.activations_view.set_image(None)
+            self.activations_caption.setText("Hidden units")
+            return
+        if explanation is None:
+            # Nothing drawn: every unit dark, so the grid's shape shows before the first stroke.
+            values = np.zeros(widths[layer], dtype=np.float32)
+        else:
+            values = explanation.hidden[layer]
+        grid = unit_grid(values)
+        background = _rgb(self.palette().color(QPalette.ColorRole.Window))
+        activation = self._predictor.activation if self._predictor else "relu"
+        if activation == "tanh":
+            rgb = diverging_rgb(grid, 1.0, background)
+        else:
+            # ReLU outputs have no fixed top: scale to this drawing's strongest unit.
+            top = 1.0 if activation == "sigmoid" else float(values.max())
+            rgb = sequential_rgb(grid, top if top > 0 else 1.0, background)
+        self.activations_view.set_rgb(rgb)
+        firing = int((values > 0).sum()) if activation == "relu" and explanation else None
+        text = f"Hidden layer {layer + 1}: {len(values)} units"
+        if firing is not None:
+            text += f", {firing} fire"
+        self.activations_caption.setText(text)
+
+    def _unit_tooltip(self, row: int, column: int) -> str | None:
+        explanation = self._explanation
+        layer = max(0, self.layer_choice.currentIndex())
+        if explanation is None or layer >= len(explanation.hidden):
+            return None
+        values = explanation.hidden[layer]
+        columns = unit_grid(values).shape[1]
+        unit = row * columns + column
+        if unit >= len(values):
+            return None
+        return f"Layer {layer + 1}, unit {unit}: {values[unit]:.3g}"
 
     def _show_hint(self, text: str) -> None:
         self._probabilities = None
+        self._explanation = None
         self.hint_label.setText(text)
         self._answer.setCurrentWidget(self.hint_label)
         self.bars.set_probabilities(None)
+        self.saliency_caption.setText("Why")
+        self.saliency_view.set_rgb(np.zeros((28, 28, 3), dtype=np.uint8))
+        self._show_activations()
+
+    # --- the confidence threshold ---------------------------------------------------------------
+
+    @Slot(float)
+    def _threshold_changed(self, value: float) -> None:
+        self._sync_threshold(value)
+        self._show_answer()
+
+    def _sync_threshold(self, value: float) -> None:
+        self.threshold_slider.blockSignals(True)
+        self.threshold_slider.setValue(round(value * 100))
+        self.threshold_slider.blockSignals(False)
+        self._threshold_value.setText("off" if value <= 0 else percent_text(value))
+
+
+def _rgb(color) -> tuple[int, int, int]:
+    return color.red(), color.green(), color.blue()
 
 
 def _caption(text: str) -> QLabel:

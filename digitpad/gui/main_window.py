@@ -1,8 +1,9 @@
-"""The main window: Draw, Train and Mistakes tabs around one current model.
+"""The main window: Draw, Train, Mistakes and Data tabs around one current model.
 
 The window wires the tabs together and owns what they share: the current model (a
-:class:`CurrentModel` every tab listens to), the menus, the status bar and the remembered
-settings. Each tab does its own work.
+:class:`CurrentModel` every tab listens to), the confidence threshold (a
+:class:`ConfidenceThreshold` the Draw and Mistakes tabs both use), the menus, the status bar and
+the remembered settings. Each tab does its own work.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 from digitpad import __version__
 from digitpad.config import TrainConfig
 from digitpad.errors import ConfigError, DigitpadError
+from digitpad.gui.confidence import ConfidenceThreshold
 from digitpad.gui.current_model import CurrentModel
+from digitpad.gui.data_tab import DataTab
 from digitpad.gui.draw_tab import DrawTab
 from digitpad.gui.mistakes_tab import MistakesTab
 from digitpad.gui.train_tab import TrainTab
@@ -34,6 +37,7 @@ STATUS_MS = 8000
 _GEOMETRY = "window/geometry"
 _TAB = "window/tab"
 _CONFIG = "train/config"
+_THRESHOLD = "draw/threshold"
 
 
 class MainWindow(QMainWindow):
@@ -41,7 +45,8 @@ class MainWindow(QMainWindow):
 
     ``store`` is the user's model store folder (None: ``$DIGITPAD_STORE`` or the default);
     ``settings`` where to remember geometry, tab and training settings (None: the app's
-    QSettings); ``data_loader`` replaces ``load_mnist`` for training (tests pass a subset).
+    QSettings); ``data_loader`` replaces ``load_mnist`` for training and the Data tab (tests
+    pass a subset).
     """
 
     def __init__(
@@ -55,14 +60,21 @@ class MainWindow(QMainWindow):
         self._store = store
         self._settings = settings if settings is not None else QSettings()
         self.current_model = CurrentModel(parent=self)
+        self.threshold = ConfidenceThreshold(parent=self)
 
-        self.draw_tab = DrawTab()
+        self.draw_tab = DrawTab(threshold=self.threshold)
         self.train_tab = TrainTab(data_loader=data_loader, store=store)
-        self.mistakes_tab = MistakesTab()
+        self.mistakes_tab = MistakesTab(threshold=self.threshold)
+        self.data_tab = DataTab(loader=data_loader)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for index, (tab, title) in enumerate(
-            ((self.draw_tab, "Draw"), (self.train_tab, "Train"), (self.mistakes_tab, "Mistakes"))
+            (
+                (self.draw_tab, "Draw"),
+                (self.train_tab, "Train"),
+                (self.mistakes_tab, "Mistakes"),
+                (self.data_tab, "Data"),
+            )
         ):
             self.tabs.addTab(tab, title)
             self.tabs.setTabToolTip(index, f"{title} (Ctrl+{index + 1})")
@@ -72,6 +84,7 @@ class MainWindow(QMainWindow):
 
         self.current_model.changed.connect(self.draw_tab.set_predictor)
         self.current_model.changed.connect(self.mistakes_tab.set_predictor)
+        self.current_model.changed.connect(self.train_tab.show_model)
         self.current_model.changed.connect(self._show_model)
         self.mistakes_tab.open_in_canvas.connect(self.open_in_canvas)
         self.train_tab.model_trained.connect(self.current_model.set)
@@ -116,8 +129,10 @@ class MainWindow(QMainWindow):
             "About digitpad",
             f"<b>digitpad {__version__}</b><p>Draw a digit, train a multilayer perceptron on "
             "MNIST, and see why the network answers as it does.</p>"
-            "<p>Draw: the current model reads your digit as you write. Train: build and train "
-            "a new model and watch its curves. Mistakes: the test images it gets wrong.</p>",
+            "<p>Draw: the current model reads your digit as you write, and shows which units "
+            "fire and which pixels decided. Train: build and train a new model and watch its "
+            "curves and weights. Mistakes: the test images it gets wrong. Data: what it learns "
+            "from.</p>",
         )
 
     # --- the current model --------------------------------------------------------------
@@ -190,6 +205,9 @@ class MainWindow(QMainWindow):
             tab = 0
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
+        # A garbled value keeps "always answer".
+        with contextlib.suppress(TypeError, ValueError):
+            self.threshold.set_value(float(self._settings.value(_THRESHOLD, 0.0)))
         text = self._settings.value(_CONFIG)
         if isinstance(text, str) and text:
             # Settings from another version may not parse: then the defaults stay.
@@ -200,6 +218,7 @@ class MainWindow(QMainWindow):
         """Remember geometry, the open tab and the training settings (if they are valid)."""
         self._settings.setValue(_GEOMETRY, self.saveGeometry())
         self._settings.setValue(_TAB, self.tabs.currentIndex())
+        self._settings.setValue(_THRESHOLD, self.threshold.value)
         try:
             config = self.train_tab.form.config()
         except ConfigError:
@@ -215,4 +234,5 @@ class MainWindow(QMainWindow):
         deadline = time.monotonic() + SHUTDOWN_MS / 1000
         self.train_tab.shutdown(SHUTDOWN_MS)
         self.mistakes_tab.wait_for_background(max(0, int((deadline - time.monotonic()) * 1000)))
+        self.data_tab.wait_for_background(max(0, int((deadline - time.monotonic()) * 1000)))
         event.accept()

@@ -2,7 +2,9 @@
 
 Loading the test set (~0.8 s) and evaluating the model run on a worker thread; the view then only
 filters indices (:mod:`digitpad.browse`) and shows them. Clicking a confusion-matrix cell lists
-that pair; clicking an image shows its ten probabilities and can send it to the Draw tab.
+that pair; clicking an image shows its ten probabilities and can send it to the Draw tab. For the
+confidence threshold shared with the Draw tab, a line says how many test images the network
+would answer and how many of those it gets right (:func:`digitpad.insight.coverage_curve`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtCore import QModelIndex, QObject, QRunnable, Qt, QThreadPool, Sig
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -28,11 +31,14 @@ from digitpad.browse import Show, select, show_for_cell, summary
 from digitpad.data import Split, load_mnist
 from digitpad.errors import DigitpadError
 from digitpad.evaluation import Evaluation, evaluate_probabilities
+from digitpad.gui.confidence import MAX_THRESHOLD, ConfidenceThreshold
 from digitpad.gui.confusion_matrix import ConfusionMatrix
 from digitpad.gui.digit_image import DigitImage
 from digitpad.gui.image_grid import DigitListModel, make_grid_view
+from digitpad.gui.painted_charts import CoverageChart
 from digitpad.gui.probability_bars import ProbabilityBars, percent_text
 from digitpad.inference import Predictor
+from digitpad.insight import Coverage, CoverageCurve, coverage_curve
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,13 @@ Loader = Callable[[], Split]
 """Returns the labelled images to evaluate on; called on a worker thread."""
 
 _SHOW_LABELS = {Show.MISTAKES: "Mistakes", Show.ALL: "All", Show.CORRECT: "Correct"}
+# The curve's samples, up to the highest threshold one can set: even steps, and many more
+# above 90 %, where a 99 % model's trade-off is.
+_CURVE_THRESHOLDS = np.unique(
+    np.concatenate(
+        [np.linspace(0.0, 0.99, 100), 1.0 - np.logspace(-1, np.log10(1 - MAX_THRESHOLD), 60)]
+    )
+)
 
 
 def default_loader() -> Split:
@@ -91,12 +104,20 @@ class MistakesTab(QWidget):
     evaluated = Signal()
     """The grid, matrix and summary now show the current predictor's results."""
 
-    def __init__(self, loader: Loader | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        loader: Loader | None = None,
+        parent: QWidget | None = None,
+        threshold: ConfidenceThreshold | None = None,
+    ) -> None:
         super().__init__(parent)
         self._loader = loader or default_loader
         self._predictor: Predictor | None = None
         self._images: np.ndarray | None = None
         self._evaluation: Evaluation | None = None
+        self._curve: CoverageCurve | None = None
+        self.threshold = threshold if threshold is not None else ConfidenceThreshold(parent=self)
+        self.threshold.changed.connect(self._threshold_changed)
         self._generation = 0
         self._tasks: dict[int, _EvaluateTask] = {}  # kept alive until they report
         self._pool = QThreadPool(self)  # its own pool, so it can be waited for on shutdown
@@ -107,6 +128,24 @@ class MistakesTab(QWidget):
         summary_font.setPointSizeF(summary_font.pointSizeF() * 1.15)
         summary_font.setBold(True)
         self.summary_label.setFont(summary_font)
+
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setRange(0.0, MAX_THRESHOLD * 100)
+        self.threshold_spin.setDecimals(1)
+        self.threshold_spin.setSingleStep(1.0)
+        self.threshold_spin.setSuffix(" %")
+        self.threshold_spin.setSpecialValueText("off")
+        self.threshold_spin.setAccessibleName("Confidence threshold")
+        self.threshold_spin.setToolTip(
+            "Answer only when the top probability reaches this (shared with the Draw tab)"
+        )
+        self.threshold_spin.setValue(self.threshold.value * 100)
+        self.threshold_spin.valueChanged.connect(
+            lambda percent: self.threshold.set_value(percent / 100)
+        )
+        self.coverage_label = QLabel()
+        self.coverage_label.setWordWrap(True)
+        self.coverage_chart = CoverageChart()
 
         self.confusion = ConfusionMatrix()
         self.confusion.cell_clicked.connect(self._cell_clicked)
@@ -182,8 +221,22 @@ class MistakesTab(QWidget):
         body.addWidget(left_panel)
         body.addLayout(right, 1)
 
+        threshold_row = QHBoxLayout()
+        threshold_label = QLabel("Answer only if ≥")
+        threshold_label.setBuddy(self.threshold_spin)
+        threshold_row.addWidget(threshold_label)
+        threshold_row.addWidget(self.threshold_spin)
+        threshold_row.addSpacing(8)
+        threshold_row.addWidget(self.coverage_label, 1)
+        # The summary and the threshold's line on the left, the trade-off curve beside both.
+        header = QGridLayout()
+        header.addWidget(self.summary_label, 0, 0)
+        header.addLayout(threshold_row, 1, 0)
+        header.addWidget(self.coverage_chart, 0, 1, 2, 1)
+        header.setColumnStretch(0, 1)
+
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary_label)
+        layout.addLayout(header)
         layout.addLayout(body, 1)
 
     # --- public API -----------------------------------------------------------------------------
@@ -207,6 +260,11 @@ class MistakesTab(QWidget):
     @property
     def evaluation(self) -> Evaluation | None:
         return self._evaluation
+
+    @property
+    def coverage(self) -> Coverage | None:
+        """What the current threshold does on the test set, once it is evaluated."""
+        return None if self._curve is None else self._curve.at(self.threshold.value)
 
     def set_filters(self, true: int | None, predicted: int | None, show: Show) -> None:
         """List the images of this true digit, predicted digit (None: any) and outcome."""
@@ -264,15 +322,39 @@ class MistakesTab(QWidget):
     def _show_evaluation(self, images: np.ndarray | None, evaluation: Evaluation | None) -> None:
         self._images, self._evaluation = images, evaluation
         if images is None or evaluation is None:
+            self._curve = None
             self.grid_model.set_indices(np.zeros(0, dtype=np.int64))
             self.confusion.set_confusion(None)
             self._show_detail(None)
             self.count_label.clear()
+            self._show_coverage()
             return
+        correct = evaluation.predicted == evaluation.labels
+        self._curve = coverage_curve(evaluation.confidence, correct, _CURVE_THRESHOLDS)
+        self.coverage_chart.set_curve(self._curve.coverage, self._curve.accuracy)
         self.grid_model.set_source(images, evaluation)
         self.confusion.set_confusion(evaluation.confusion)
         self.summary_label.setText(summary(evaluation))
+        self._show_coverage()
         self._apply_filters()
+
+    # --- the confidence threshold ---------------------------------------------------------------
+
+    @Slot(float)
+    def _threshold_changed(self, value: float) -> None:
+        self.threshold_spin.blockSignals(True)
+        self.threshold_spin.setValue(value * 100)
+        self.threshold_spin.blockSignals(False)
+        self._show_coverage()
+
+    def _show_coverage(self) -> None:
+        coverage = self.coverage
+        self.coverage_chart.setVisible(coverage is not None)
+        if coverage is None:
+            self.coverage_label.clear()
+            return
+        self.coverage_chart.set_marker(coverage.coverage, coverage.accuracy)
+        self.coverage_label.setText(coverage_text(coverage))
 
     # --- filters and selection ------------------------------------------------------------------
 
@@ -330,6 +412,22 @@ class MistakesTab(QWidget):
             return
         image = np.array(self._images[self.grid_model.test_index(row)], dtype=np.float32)
         self.open_in_canvas.emit(image)
+
+
+def coverage_text(coverage: Coverage) -> str:
+    """One line for people: what a threshold does on the test set."""
+    if coverage.threshold <= 0:
+        head = f"Always answering: {coverage.right:,} of {coverage.total:,} right"
+        return f'{head} ({coverage.accuracy:.2%}). Raise the threshold to say "not sure" instead.'
+    if coverage.answered == 0:
+        return f"At this threshold the network answers none of the {coverage.total:,} images."
+    withheld = coverage.withheld_mistakes
+    mistakes = f'{withheld:,} of its {coverage.mistakes:,} mistakes become "not sure"'
+    return (
+        f"Answers {coverage.answered:,} of {coverage.total:,} test images "
+        f"({coverage.coverage:.1%}); {coverage.accuracy:.2%} of those are right. "
+        f"{mistakes}, and so do {coverage.total - coverage.answered - withheld:,} right answers."
+    )
 
 
 def _digit_combo(name: str) -> QComboBox:

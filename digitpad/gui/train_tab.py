@@ -1,8 +1,12 @@
-"""The Train tab: settings, Start/Pause/Stop, progress, live curves, a log, and saving.
+"""The Train tab: settings, Start/Pause/Step/Stop, a live learning rate, progress, live curves,
+a look inside the network, a log, and saving.
 
 A view only: the settings are a :class:`TrainConfig`, the run is ``digitpad.training.train``
 in a :class:`TrainWorker`, the model is saved by ``ModelStore.save`` in a :class:`SaveWorker`.
 Nothing here touches TensorFlow; the trained model arrives as a ready NumPy predictor.
+
+The "Inside" page asks the run for weight snapshots only while it is on screen (through the
+run's :class:`~digitpad.training.TrainControl`), so training pays nothing when nobody looks.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QThread, Signal
-from PySide6.QtGui import QFontDatabase, QShowEvent
+from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -23,18 +28,40 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from digitpad.errors import ConfigError, StoreError
-from digitpad.gui.config_form import ERROR_STYLE, ConfigForm
+from digitpad.gui.config_form import ERROR_STYLE, CompactDoubleSpinBox, ConfigForm
+from digitpad.gui.inside_view import InsideView
 from digitpad.gui.train_worker import DataLoader, SaveWorker, TrainResult, TrainWorker
 from digitpad.inference import Predictor
 
 if TYPE_CHECKING:
     from digitpad.gui.charts import TrainingCharts
-    from digitpad.training import EpochEnd, Finished, Progress, Started
+    from digitpad.training import (
+        EpochEnd,
+        Finished,
+        LearningRateChanged,
+        Progress,
+        Snapshot,
+        Started,
+        TrainControl,
+    )
+
+SNAPSHOT_SECONDS = 0.5
+"""While the Inside page is shown, the run sends its weights at most this often."""
+
+
+def control_of(worker: TrainWorker) -> TrainControl:
+    """The :class:`TrainControl` a worker's run reads between chunks.
+
+    The worker's own methods cover pause, resume and stop; the learning rate, stepping one
+    epoch and weight snapshots act on the same thread-safe control.
+    """
+    return worker._control
 
 
 def _duration(seconds: float) -> str:
@@ -119,6 +146,9 @@ class TrainTab(QWidget):
         self._charts: TrainingCharts | None = None
         self._closing = False
         self._started: Started | None = None
+        self._run_initial: tuple | None = None  # the running/last run's weights at initialisation
+        self._run_dead: tuple[float, ...] | None = None
+        self._run_layers: object = None  # the trained model's layers, once handed over
         self.error_box: QMessageBox | None = None
 
         self.form = ConfigForm()
@@ -131,18 +161,38 @@ class TrainTab(QWidget):
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("train a new model with these settings")
         self.pause_button = QPushButton("Pause")
+        self.step_button = QPushButton("Step epoch")
+        self.step_button.setToolTip(
+            "while paused: train to the end of this epoch (or one whole epoch), then pause again"
+        )
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("stop after the current chunk and keep the model so far")
         self.save_button = QPushButton("Save model…")
         self.save_button.setToolTip("keep the last trained model in your model store")
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button):
+        for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
             buttons.addWidget(button)
+
+        self.live_rate = CompactDoubleSpinBox()
+        self.live_rate.setDecimals(6)  # before the range, which would round to 2 decimals
+        self.live_rate.setRange(0.000001, 100.0)
+        self.live_rate.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.live_rate.setAccessibleName("Learning rate while training")
+        self.live_rate.setToolTip("a new learning rate for the run, from its next chunk on")
+        self.set_rate_button = QPushButton("Set")
+        self.set_rate_button.setToolTip("use this learning rate from the next chunk on")
+        rate_row = QHBoxLayout()
+        rate_label = QLabel("Learning rate now")
+        rate_label.setBuddy(self.live_rate)
+        rate_row.addWidget(rate_label)
+        rate_row.addWidget(self.live_rate, 1)
+        rate_row.addWidget(self.set_rate_button)
 
         left = QWidget()
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.addWidget(scroll, 1)
+        left_column.addLayout(rate_row)
         left_column.addLayout(buttons)
         left_column.addWidget(self.save_button)
         left.setMinimumWidth(scroll.sizeHint().width())
@@ -166,10 +216,19 @@ class TrainTab(QWidget):
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setPlaceholderText("Epoch summaries appear here.")
         self.log.setMinimumHeight(self.log.fontMetrics().lineSpacing() * 6 + 12)
-        self._chart_slot = QWidget()  # replaced by the charts on first show
-        QVBoxLayout(self._chart_slot).setContentsMargins(0, 0, 0, 0)
+        self._chart_page = QWidget()  # the charts go in on first show
+        QVBoxLayout(self._chart_page).setContentsMargins(0, 0, 0, 0)
+        self.inside = InsideView()
+        self.views = QTabWidget()
+        self.views.addTab(self._chart_page, "Curves")
+        self.views.addTab(self.inside, "Inside")
+        self.views.setTabToolTip(0, "loss and accuracy as the network learns")
+        self.views.setTabToolTip(
+            1, "what each first-layer unit looks for, and how the weights have moved"
+        )
+        self.views.currentChanged.connect(lambda _i: self._update_watching())
         self._splitter = QSplitter(Qt.Orientation.Vertical)
-        self._splitter.addWidget(self._chart_slot)
+        self._splitter.addWidget(self.views)
         self._splitter.addWidget(self.log)
         self._splitter.setStretchFactor(0, 3)
         self._splitter.setStretchFactor(1, 1)
@@ -187,9 +246,15 @@ class TrainTab(QWidget):
 
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.toggle_pause)
+        self.step_button.clicked.connect(self.step_epoch)
+        self.set_rate_button.clicked.connect(lambda: self.set_learning_rate(self.live_rate.value()))
+        self.live_rate.lineEdit().returnPressed.connect(
+            lambda: self.set_learning_rate(self.live_rate.value())
+        )
         self.stop_button.clicked.connect(self.stop)
         self.save_button.clicked.connect(lambda: self.save_model())
         self.form.validity_changed.connect(lambda _valid: self._update_buttons())
+        self.form.learning_rate.valueChanged.connect(lambda _v: self._update_buttons())
         self._update_buttons()
 
     # --- state --------------------------------------------------------------------------
@@ -218,8 +283,7 @@ class TrainTab(QWidget):
             from digitpad.gui.charts import TrainingCharts
 
             self._charts = TrainingCharts()
-            self._splitter.replaceWidget(0, self._charts)
-            self._chart_slot.deleteLater()
+            self._chart_page.layout().addWidget(self._charts)
             # The curves are the point of the tab: most of the height, the log the rest.
             self._splitter.setSizes([3000, 1000])
         return self._charts
@@ -227,16 +291,37 @@ class TrainTab(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         self._ensure_charts()
         super().showEvent(event)
+        self._update_watching()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        super().hideEvent(event)
+        self._update_watching()
+
+    @property
+    def watching(self) -> bool:
+        """Whether someone can see the Inside page (so the run sends weight snapshots)."""
+        return self.isVisible() and self.views.currentWidget() is self.inside
+
+    def _update_watching(self) -> None:
+        if self._worker is not None:
+            control_of(self._worker).snapshot_seconds = SNAPSHOT_SECONDS if self.watching else None
 
     def _update_buttons(self) -> None:
         running = self._worker is not None
         stopping = running and self._worker.stopping
+        paused = running and self._worker.paused
         self.start_button.setEnabled(not running and self.form.is_valid)
         self.pause_button.setEnabled(running and not stopping)
-        self.pause_button.setText("Resume" if running and self._worker.paused else "Pause")
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.step_button.setEnabled(paused and not stopping)
         self.stop_button.setEnabled(running and not stopping)
+        self.live_rate.setEnabled(running and not stopping)
+        self.set_rate_button.setEnabled(running and not stopping)
         self.form.setEnabled(not running)
         self.save_button.setEnabled(self.can_save)
+        if not running:
+            # Between runs it shows what the next run starts with.
+            self.live_rate.setValue(self.form.learning_rate.value())
 
     # --- running ------------------------------------------------------------------------
 
@@ -250,7 +335,9 @@ class TrainTab(QWidget):
             self.form.show_error(exc)
             return
         self._started = None
+        self._run_initial = self._run_dead = self._run_layers = None
         self.charts.reset(config.epochs)
+        self.live_rate.setValue(config.learning_rate)
         self.progress.setRange(0, 0)  # busy until the first chunk: loading, compiling
         self.rate.clear()
         self.notice.show_message("info", "Loading MNIST…")
@@ -264,6 +351,7 @@ class TrainTab(QWidget):
         worker.failed.connect(self._on_failed)
         worker.done.connect(self._on_done)
         self._worker = worker
+        self._update_watching()
         worker.start()
         self._update_buttons()
         self.running_changed.emit(True)
@@ -279,6 +367,24 @@ class TrainTab(QWidget):
             worker.pause()
             self.notice.show_message("info", "Paused: press Resume to go on, or Stop.")
         self._update_buttons()
+
+    def step_epoch(self) -> None:
+        """While paused: train to the end of the epoch under way, then pause again."""
+        worker = self._worker
+        if worker is None or worker.stopping or not worker.paused:
+            return
+        control_of(worker).step_epoch()
+        self.notice.show_message("info", "Training to the end of this epoch, then pausing…")
+        self._update_buttons()
+
+    def set_learning_rate(self, value: float) -> None:
+        """Use ``value`` as the running model's learning rate from its next chunk on."""
+        worker = self._worker
+        if worker is None or worker.stopping:
+            return
+        control_of(worker).set_learning_rate(value)
+        when = "when training resumes" if worker.paused else "from the next chunk"
+        self.notice.show_message("info", f"Learning rate {value:g} {when}.")
 
     def stop(self) -> None:
         """Ask the run to stop after its current chunk; the model so far is kept."""
@@ -310,10 +416,14 @@ class TrainTab(QWidget):
             return
         if isinstance(event, training.Progress):
             self._on_progress(event)
+        elif isinstance(event, training.Snapshot):
+            self._on_snapshot(event)
         elif isinstance(event, training.Validated):
             self.charts.add_validation(event.epoch, event.loss, event.accuracy)
         elif isinstance(event, training.EpochEnd):
             self._on_epoch_end(event)
+        elif isinstance(event, training.LearningRateChanged):
+            self._on_learning_rate(event)
         elif isinstance(event, training.Started):
             self._started = event
             self.notice.show_message("info", "Starting TensorFlow and compiling the training step…")
@@ -321,13 +431,16 @@ class TrainTab(QWidget):
     def _on_progress(self, event: Progress) -> None:
         if self.progress.maximum() != event.total_steps:
             self.progress.setRange(0, event.total_steps)
-            if not self._worker.paused and not self._worker.stopping:
+            worker = self._worker
+            if not (worker.paused or worker.stopping or control_of(worker).stepping):
                 self.notice.show_message("info", "Training…")
         self.progress.setValue(event.step)
         self.rate.setText(
             f"{event.samples_per_second:,.0f} samples/s · ETA {_duration(event.eta_seconds)}"
         )
         self.charts.add_training(event.epoch, event.loss_avg, event.accuracy_avg)
+        if not self.live_rate.hasFocus() and self.live_rate.value() != event.learning_rate:
+            self.live_rate.setValue(event.learning_rate)  # follows the decay, unless edited
 
     def _on_epoch_end(self, event: EpochEnd) -> None:
         total = self._started.config.epochs if self._started else "?"
@@ -335,6 +448,46 @@ class TrainTab(QWidget):
             f"epoch {event.epoch:>3}/{total}  loss {event.loss:.4f}  acc {event.accuracy:6.2%}"
             f"  val loss {event.val_loss:.4f}  val acc {event.val_accuracy:6.2%}"
             f"  lr {event.learning_rate:.3g}  {event.seconds:.1f}s"
+        )
+        worker = self._worker
+        if worker is not None and worker.paused and not worker.stopping:
+            # A step ended here (the run paused itself before sending this event).
+            self.notice.show_message(
+                "info",
+                f"Paused after epoch {event.epoch}: Step epoch for one more, or Resume.",
+            )
+            self._update_buttons()
+
+    def _on_learning_rate(self, event: LearningRateChanged) -> None:
+        self.charts.mark_learning_rate(event.epoch, event.learning_rate)
+        self.log.appendPlainText(
+            f"learning rate {event.learning_rate:g} from step {event.step} "
+            f"(epoch {event.epoch:.2f})"
+        )
+
+    def _on_snapshot(self, event: Snapshot) -> None:
+        self._run_initial, self._run_dead = event.initial, event.dead_share
+        config = self._started.config if self._started else None
+        self.inside.show_weights(
+            event.layers,
+            initial=event.initial,
+            dead_share=event.dead_share,
+            caption=f"Training {config.describe() if config else ''}: step {event.step:,}, "
+            f"epoch {event.epoch:.2f} (live, twice a second)",
+            activation=config.activation if config else "relu",
+        )
+
+    def show_model(self, predictor: Predictor | None) -> None:
+        """Between runs, let the Inside page show ``predictor``'s weights."""
+        if predictor is None or self._worker is not None:
+            return
+        if predictor.layers is self._run_layers:
+            return  # the run just shown, now handed to the app: keep its before/after view
+        self.inside.show_weights(
+            predictor.layers,
+            caption=f"The current model, {predictor.name or 'unnamed'}. Train a model to "
+            "watch its weights change.",
+            activation=predictor.activation,
         )
 
     def _on_result(self, result: TrainResult) -> None:
@@ -367,6 +520,15 @@ class TrainTab(QWidget):
         if result.predictor is not None:
             self._unsaved = result
             self.saveable_changed.emit(True)
+            self._run_layers = result.predictor.layers
+            self.inside.show_weights(
+                result.predictor.layers,
+                initial=self._run_initial,
+                dead_share=self._run_dead,
+                caption=f"{_headline(finished)}: the final weights of "
+                f"{finished.config.describe()}.",
+                activation=finished.config.activation,
+            )
         if adopt:
             self.model_trained.emit(result.predictor)
 

@@ -51,9 +51,9 @@ def a_test_digit() -> np.ndarray:
     return load_mnist().test.images[0].copy()  # a 7
 
 
-def test_the_window_opens_on_draw_with_three_tabs_and_the_default_model(window):
+def test_the_window_opens_on_draw_with_four_tabs_and_the_default_model(window):
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["Draw", "Train", "Mistakes"]
+    assert titles == ["Draw", "Train", "Mistakes", "Data"]
     assert window.tabs.currentWidget() is window.draw_tab
     predictor = window.current_model.predictor
     assert predictor is not None and predictor.name == "default"
@@ -74,6 +74,7 @@ def test_ctrl_number_switches_tabs(qtbot, window):
     for key, widget in (
         (Qt.Key.Key_2, window.train_tab),
         (Qt.Key.Key_3, window.mistakes_tab),
+        (Qt.Key.Key_4, window.data_tab),
         (Qt.Key.Key_1, window.draw_tab),
     ):
         qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)

@@ -1,0 +1,245 @@
+"""Inside the network: what each first-layer unit looks for, and how far training has moved
+each layer's weights from where they started.
+
+Shown on the Train tab. During a run it is fed :class:`~digitpad.training.Snapshot` events,
+which the engine sends at most twice a second and only while this view is on screen; between
+runs it shows the current model. One render is a few NumPy operations and one QImage for the
+whole weight grid (4-6 ms with the painting, measured by benchmarks/weight_grid_overhead.py),
+however wide the layer; while hidden it only keeps the latest weights and renders them when
+shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPalette, QShowEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from digitpad.gui.painted_charts import ColourScale, WeightHistogramChart
+from digitpad.gui.pixel_image import PixelImage
+from digitpad.insight import (
+    DIVERGING_LUT,
+    MAX_UNITS_SHOWN,
+    diverging_rgb,
+    symmetric_limit,
+    unit_tiles,
+    weight_histogram,
+)
+from digitpad.training import DEAD_UNIT_IMAGES
+
+Layers = tuple[tuple[np.ndarray, np.ndarray], ...] | list[tuple[np.ndarray, np.ndarray]]
+TILE = 29  # a unit's 28×28 weights and a 1-pixel gap
+HISTOGRAM_SAMPLE = 65_536
+"""Histograms of wider layers count an even sample of this many weights: each is drawn scaled
+to its peak, so its shape is all that shows (61 bins of ~1,000 weights each on average), and
+counting all 640,000 weights of an 800×800 layer twice a second would cost the GUI ~10 ms."""
+
+
+@dataclass(frozen=True)
+class _State:
+    layers: Layers
+    initial: Layers | None
+    dead_share: tuple[float, ...] | None
+    caption: str
+    activation: str
+
+
+class InsideView(QWidget):
+    """The first layer's weights as a grid of 28×28 images, a histogram of each layer's weights
+    (now, over the same bins at initialisation), and the share of dead ReLU units."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state: _State | None = None
+        self._dirty = False
+        self._units = 0
+        self.renders = 0
+        """How many times the view was drawn from new weights (for tests and benchmarks)."""
+
+        self.caption = QLabel("Train a model, or open one, to look inside it.")
+        self.caption.setWordWrap(True)
+        self.grid_title = _bold("What each unit of the first hidden layer looks for")
+        self.grid_view = PixelImage(preferred_scale=2)
+        self.grid_view.setMinimumSize(200, 200)
+        self.grid_view.tooltip = self._unit_tooltip
+        self.grid_view.setToolTip("")
+        self.scale = ColourScale(DIVERGING_LUT)
+        self.grid_note = QLabel()
+        self.grid_note.setWordWrap(True)
+        self.grid_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self.histograms: list[WeightHistogramChart] = []
+        self._histogram_box = QVBoxLayout()
+        self._histogram_box.setContentsMargins(0, 0, 0, 0)
+        self.dead_label = QLabel()
+        self.dead_label.setWordWrap(True)
+        self.dead_label.setToolTip(
+            "A ReLU unit whose input is negative for every image outputs 0, gets no gradient "
+            f"and stops learning. Counted on the same {DEAD_UNIT_IMAGES} validation images each "
+            "time."
+        )
+
+        left = QVBoxLayout()
+        left.addWidget(self.grid_title)
+        left.addWidget(self.grid_view, 1)
+        left.addWidget(self.scale)
+        left.addWidget(self.grid_note)
+
+        histograms = QWidget()
+        histograms.setLayout(self._histogram_box)
+        scroll = QScrollArea()
+        scroll.setWidget(histograms)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right = QVBoxLayout()
+        right.addWidget(_bold("Weights of each layer"))
+        legend = QLabel("colour: now · grey: at initialisation (each scaled to its peak)")
+        legend.setWordWrap(True)
+        legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        right.addWidget(legend)
+        right.addWidget(scroll, 1)
+        right.addWidget(_bold("Dead ReLU units"))
+        right.addWidget(self.dead_label)
+
+        body = QGridLayout()
+        body.addLayout(left, 0, 0)
+        body.addLayout(right, 0, 1)
+        body.setColumnStretch(0, 3)
+        body.setColumnStretch(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addLayout(body, 1)
+        self._show_dead(None)
+
+    # --- data in --------------------------------------------------------------------------------
+
+    def show_weights(
+        self,
+        layers: Layers,
+        *,
+        initial: Layers | None = None,
+        dead_share: tuple[float, ...] | None = None,
+        caption: str = "",
+        activation: str = "relu",
+    ) -> None:
+        """Show ``layers`` ((kernel, bias) pairs, input to output), against ``initial`` weights
+        if known, with the dead-unit shares if known. Drawn now if visible, else when shown."""
+        self._state = _State(layers, initial, dead_share, caption, activation)
+        self._dirty = True
+        if self.isVisible():
+            self._render()
+
+    @property
+    def layers(self) -> Layers | None:
+        """The weights shown (or to be shown when this view appears)."""
+        return None if self._state is None else self._state.layers
+
+    @property
+    def shown_units(self) -> int:
+        """How many first-layer units the grid shows."""
+        return self._units
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        if self._dirty:
+            self._render()
+        super().showEvent(event)
+
+    # --- drawing --------------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        state = self._state
+        self._dirty = False
+        if state is None:
+            return
+        self.renders += 1
+        self.caption.setText(state.caption)
+        kernel = state.layers[0][0]
+        width = kernel.shape[1]
+        self._units = min(width, MAX_UNITS_SHOWN)
+        grid = unit_tiles(kernel)
+        # One symmetric scale for all the tiles, so a unit with stronger weights looks stronger.
+        limit = symmetric_limit(kernel[:, : self._units])
+        self.grid_view.set_rgb(diverging_rgb(grid, limit, self._background()))
+        self.scale.set_labels(f"{-limit:.2g}", "0", f"+{limit:.2g}")
+        shown = f"The first {MAX_UNITS_SHOWN} of {width}" if width > MAX_UNITS_SHOWN else "All"
+        note = (
+            f"{shown} units; a tile is one unit's 784 incoming weights as an image: red pixels "
+            "excite it, blue ones inhibit it."
+        )
+        if state.dead_share and state.dead_share[0] > 0:
+            note += " A dead unit never fires, so its weights stop changing."
+        self.grid_note.setText(note)
+        self._show_histograms(state)
+        self._show_dead(state)
+
+    def _show_histograms(self, state: _State) -> None:
+        count = len(state.layers)
+        while len(self.histograms) < count:
+            chart = WeightHistogramChart()
+            chart.setMinimumHeight(90)
+            self.histograms.append(chart)
+            self._histogram_box.addWidget(chart)
+        for i, chart in enumerate(self.histograms):
+            chart.setVisible(i < count)
+        for i, (kernel, _bias) in enumerate(state.layers):
+            before = None if state.initial is None else _sample(state.initial[i][0])
+            histogram = weight_histogram(_sample(kernel), before)
+            name = "output layer" if i == count - 1 else f"hidden layer {i + 1}"
+            title = f"{name} ({kernel.shape[0]}×{kernel.shape[1]})"
+            self.histograms[i].set_histogram(
+                histogram.edges, histogram.now, histogram.initial, title
+            )
+
+    def _show_dead(self, state: _State | None) -> None:
+        if state is not None and state.activation != "relu":
+            self.dead_label.setText(f"None: {state.activation} units never go silent.")
+            return
+        if state is None or state.dead_share is None:
+            self.dead_label.setText("Counted while a ReLU network trains with this view shown.")
+            return
+        widths = [kernel.shape[1] for kernel, _ in state.layers[:-1]]
+        lines = [
+            f"hidden layer {i + 1}: {round(share * width)} of {width} ({share:.0%})"
+            for i, (share, width) in enumerate(zip(state.dead_share, widths, strict=True))
+        ]
+        self.dead_label.setText("\n".join(lines))
+
+    def _unit_tooltip(self, row: int, column: int) -> str | None:
+        if self._state is None or row % TILE == TILE - 1 or column % TILE == TILE - 1:
+            return None
+        columns = (self.grid_view.image.width() + 1) // TILE if self.grid_view.image else 1
+        unit = (row // TILE) * columns + column // TILE
+        if unit >= self._units:
+            return None
+        kernel, bias = self._state.layers[0]
+        weights = kernel[:, unit]
+        return (
+            f"Unit {unit}: weights {weights.min():+.3f} … {weights.max():+.3f}, "
+            f"bias {float(bias[unit]):+.3f}"
+        )
+
+    def _background(self) -> tuple[int, int, int]:
+        color = self.palette().color(QPalette.ColorRole.Window)
+        return color.red(), color.green(), color.blue()
+
+
+def _sample(kernel: np.ndarray) -> np.ndarray:
+    """Every k-th weight (a view, no copy), k chosen so no column is always skipped."""
+    flat = kernel.ravel()
+    step = -(-len(flat) // HISTOGRAM_SAMPLE)
+    if step > 1 and kernel.shape[-1] % step == 0:
+        step += 1  # a stride dividing the row length would pick the same few units each row
+    return flat[::step]
+
+
+def _bold(text: str) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    label.setFont(font)
+    return label
