@@ -27,10 +27,11 @@ from digitpad.config import TrainConfig
 from digitpad.data import Mnist
 from digitpad.evaluation import Evaluation, evaluate_probabilities, softmax
 
-# Roughly 0.15 s of work per compiled call at the rate this machine reaches: short enough for
-# a responsive Stop and smooth curves, long enough that Python overhead does not show.
-CHUNK_SECONDS = 0.15
-ASSUMED_FLOPS = 60e9
+# Roughly 0.1 s of work per compiled call at the rate measured here (about 200 GFLOP/s for
+# the tutorial's shapes): short enough for a responsive Stop and smooth curves, long enough
+# that the ~0.6 ms of Python per call does not show.
+CHUNK_SECONDS = 0.1
+ASSUMED_FLOPS = 200e9
 DIVERGED_LOSS = 100.0
 DEAD_UNIT_IMAGES = 500
 """Dead ReLU units are counted on this many validation images, always the same ones: enough
@@ -325,7 +326,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     total_steps = steps_per_epoch * config.epochs
     yield Started(config, total_steps, steps_per_epoch, n)
 
-    engine = _Engine(config, data)
+    engine = _engine_for(config, data)
     history = History()
     rng = np.random.default_rng(config.seed)
     per_chunk = chunk_steps(config, steps_per_epoch)
@@ -351,7 +352,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         # A run cancelled before its first step has no model worth showing.
         trained = step > 0 or status == "diverged"
         evaluation = engine.evaluate_test() if trained else None
-        model = engine.model if trained else None
+        model = engine.detached_model() if trained else None
         return Finished(status, message, config, model, history, evaluation, clock.elapsed(), step)
 
     try:
@@ -441,6 +442,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     finally:
         if augmenter:
             augmenter.close()
+        engine.release()
 
 
 def _diverged(loss: float) -> bool:
@@ -530,32 +532,69 @@ class _EpochAugmenter:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _Engine:
-    """The model, its optimizer and the compiled functions that train and evaluate it."""
+_engine_lock = threading.Lock()
+_last_engine: _Engine | None = None
 
-    def __init__(self, config: TrainConfig, data: Mnist) -> None:
-        import keras
+
+def _engine_for(config: TrainConfig, data: Mnist) -> _Engine:
+    """An engine ready for a new run: the last one if it fits ``config`` and is free, else new.
+
+    Reusing it keeps its compiled functions: a second run in the same process starts without
+    tracing or XLA compilation, and memory stays flat over many runs (each new tf.function
+    keeps ~5-10 MB of compiled code and graphs for the life of the process).
+    """
+    global _last_engine
+    with _engine_lock:
+        engine = _last_engine
+        if engine is None or engine.in_use or engine.key != _Engine.key_of(config):
+            engine = None
+    if engine is None:
+        engine = _Engine(config)
+        with _engine_lock:
+            _last_engine = engine
+    engine.in_use = True
+    try:
+        engine.prepare(config, data)
+    except BaseException:
+        engine.release()
+        raise
+    return engine
+
+
+class _Engine:
+    """The model, its optimizer and the compiled functions that train and evaluate it.
+
+    Built once per network shape and training rule (:meth:`key_of`); :meth:`prepare` resets
+    weights, optimizer state and data for each run, exactly as a fresh build would set them.
+    """
+
+    @staticmethod
+    def key_of(config: TrainConfig) -> tuple:
+        """What the compiled functions depend on; everything else is reset per run."""
+        momentum = config.momentum if config.optimizer == "momentum" else None
+        return (
+            config.hidden,
+            config.activation,
+            config.dropout,
+            config.l2,
+            config.loss,
+            config.optimizer,
+            momentum,
+        )
+
+    def __init__(self, config: TrainConfig) -> None:
         import tensorflow as tf
 
         from digitpad.model import build_model
 
         self._tf = tf
-        keras.utils.set_random_seed(config.seed)
+        self.key = self.key_of(config)
+        self.in_use = False
         self.model = build_model(config)
         self.optimizer = _optimizer(config)
         self.optimizer.build(self.model.trainable_variables)
-        self.x_train = tf.constant(data.train.x)
-        self._y_train = tf.constant(data.train.y.astype(np.int32))
-        self._x_val = tf.constant(data.val.x) if len(data.val) else None
-        self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
-        self._x_test, self._y_test = data.test.x, data.test.y
-        self._good: list[np.ndarray] = self.model.get_weights()
-        # remember_good() rebinds _good to fresh copies, never writes into them: so these are
-        # the weights at initialisation, kept at no cost, and each later _good is a snapshot.
-        self.initial = _dense_pairs(self._good)
+        self._data: Mnist | None = None
         self._activation = config.activation
-        fixed = data.val if len(data.val) else data.train
-        self._x_dead = fixed.x[:DEAD_UNIT_IMAGES]
         self._hidden_maxima = None
         loss_fn = _loss_function(config.loss)
         model, optimizer = self.model, self.optimizer
@@ -585,13 +624,61 @@ class _Engine:
                 hits_sum += hits
             return loss_sum, hits_sum
 
-        @tf.function(jit_compile=True, reduce_retracing=True)
+        # Graph mode without XLA: one large product per call gains nothing from fusion, and
+        # each new batch shape (validation, test) would pay a compilation.
+        @tf.function(reduce_retracing=True)
         def logits_of(x):
             return model(x, training=False)
 
         self._run_chunk = run_chunk
         self._logits = logits_of
         self._loss_fn = loss_fn
+
+    def prepare(self, config: TrainConfig, data: Mnist) -> None:
+        """Fresh weights, optimizer state and data for a new run of ``config``."""
+        import keras
+
+        from digitpad.model import build_model
+
+        tf = self._tf
+        keras.utils.set_random_seed(config.seed)
+        # A throw-away build gives exactly the initial weights (and dropout seeds) a fresh
+        # engine would start from, for any init and seed; only its values are kept.
+        fresh = build_model(config)
+        self.model.set_weights(fresh.get_weights())
+        for layer, new in zip(self.model.layers, fresh.layers, strict=True):
+            if hasattr(layer, "seed_generator"):
+                layer.seed_generator.state.assign(new.seed_generator.state.value)
+        for variable in self.optimizer.variables:
+            variable.assign(tf.zeros_like(variable))
+        if data is not self._data:
+            self.x_train = tf.constant(data.train.x)
+            self._y_train = tf.constant(data.train.y.astype(np.int32))
+            self._x_val = tf.constant(data.val.x) if len(data.val) else None
+            self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
+            self._x_test, self._y_test = data.test.x, data.test.y
+            fixed = data.val if len(data.val) else data.train
+            self._x_dead = fixed.x[:DEAD_UNIT_IMAGES]
+            self._data = data
+        self._config = config
+        self._good: list[np.ndarray] = self.model.get_weights()
+        # remember_good() rebinds _good to fresh copies, never writes into them: so these are
+        # the weights at initialisation, kept at no cost, and each later _good is a snapshot.
+        self.initial = _dense_pairs(self._good)
+
+    def release(self) -> None:
+        """The run is over: the next run may reuse this engine."""
+        with _engine_lock:
+            self.in_use = False
+
+    def detached_model(self):
+        """A new Keras model with the current weights, for the caller to keep: the engine's
+        own model is overwritten by the next run."""
+        from digitpad.model import build_model
+
+        model = build_model(self._config)
+        model.set_weights(self.model.get_weights())
+        return model
 
     def set_learning_rate(self, value: float) -> None:
         self.optimizer.learning_rate.assign(value)

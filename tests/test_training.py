@@ -77,7 +77,7 @@ def test_pause_blocks_until_resume(small_data):
     control = TrainControl()
     paused_at = resumed_after = None
     timer = threading.Timer(0.3, control.resume)
-    for event in train(SMALL, small_data, control):
+    for event in train(SMALL.replace(epochs=3), small_data, control):
         if not isinstance(event, Progress):
             continue
         if paused_at is None:
@@ -134,6 +134,17 @@ def test_tutorial_variants_train(small_data, changes):
 def test_batch_larger_than_data_is_a_config_error(small_data):
     with pytest.raises(ConfigError, match="batch_size"):
         list(train(SMALL.replace(batch_size=20_000), small_data))
+
+
+def test_a_second_run_reuses_the_compiled_engine_and_keeps_the_first_model(small_data):
+    first = train_to_end(SMALL, small_data)
+    weights = [w.copy() for w in first.model.get_weights()]
+    second = train_to_end(SMALL.replace(seed=4), small_data)
+    # The engine's model was retrained; the one handed out with the first result was not.
+    for kept, now in zip(weights, first.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, now)
+    assert second.model is not first.model
+    assert second.history.loss != first.history.loss
 
 
 def test_chunks_divide_the_epoch():
