@@ -2,9 +2,11 @@
 longest stall of the Qt event loop and the rate at which the charts redraw.
 
 A 10 ms ``QTimer`` records the gaps between its ticks: any gap well above 10 ms is time the
-event loop could not run (a frozen window). Chart redraws are counted with matplotlib's
-``draw_event``. The same timer runs for a while with no training first, as the baseline of
-this machine. Targets: no stall over 50 ms while training; charts redraw >= 5 times a second.
+event loop could not run (a frozen window). Chart redraws are full draws (matplotlib's
+``draw_event``) plus blits of new points. The same timer runs with no training first, as the
+baseline of this machine; the seconds between Start and the first progress (TensorFlow's
+import and the XLA compilation, once per session) are reported apart from the training.
+Targets: no stall over 50 ms while training; charts redraw >= 5 times a second.
 
     .venv/bin/python benchmarks/gui_responsiveness.py [--epochs 10] [--platform offscreen]
 """
@@ -52,14 +54,24 @@ def main() -> None:
     ticker = QTimer()
     ticker.setInterval(10)
 
+    stamps: list[float] = []
+
     def tick() -> None:
         gaps.append(clock.restart())
+        stamps.append(time.perf_counter())
 
     ticker.timeout.connect(tick)
+    # A redraw is a full draw of the figure or a blit of the newest points over it.
     redraws: list[float] = []
-    train_tab.charts.canvas.mpl_connect(
-        "draw_event", lambda _e: redraws.append(time.perf_counter())
-    )
+    canvas = train_tab.charts.canvas
+    canvas.mpl_connect("draw_event", lambda _e: redraws.append(time.perf_counter()))
+    blit = canvas.blit
+
+    def counted_blit(*args, **kwargs):
+        redraws.append(time.perf_counter())
+        return blit(*args, **kwargs)
+
+    canvas.blit = counted_blit
 
     def run_loop_for(seconds: float) -> None:
         deadline = time.perf_counter() + seconds
@@ -72,6 +84,7 @@ def main() -> None:
     run_loop_for(args.idle_seconds)
     idle_gaps = gaps[1:]
     gaps.clear()
+    stamps.clear()
 
     phases: dict[str, float] = {}
     train_tab.running_changed.connect(
@@ -93,27 +106,34 @@ def main() -> None:
     run_loop_for(0.3)
     ticker.stop()
 
-    busy_gaps = gaps[1:]
     start = first_progress[0] if first_progress else phases["start"]
+    timed = list(zip(stamps[1:], gaps[1:], strict=True))
+    starting = [gap for moment, gap in timed if moment < start]
+    training = [gap for moment, gap in timed if start <= moment <= phases["end"]]
     training_redraws = [t for t in redraws if start <= t <= phases["end"]]
     training_seconds = phases["end"] - start
     rate = len(training_redraws) / training_seconds if training_seconds > 0 else 0.0
-    stall = max(busy_gaps)
-    print(f"{'':28} {'idle':>10} {'training':>10}")
-    print(f"{'event-loop ticks':28} {len(idle_gaps):>10} {len(busy_gaps):>10}")
+    stall = max(training)
+    columns = {"idle": idle_gaps, "starting": starting, "training": training}
+    print(f"{'':22}" + "".join(f"{name:>11}" for name in columns))
+    rows = {
+        "event-loop ticks": len,
+        "median gap (ms)": statistics.median,
+        "p99 gap (ms)": _p99,
+        "longest stall (ms)": max,
+    }
+    for label, measure in rows.items():
+        print(f"{label:22}" + "".join(f"{measure(g) if g else 0:>11.0f}" for g in columns.values()))
     print(
-        f"{'median gap (ms)':28} {statistics.median(idle_gaps):>10.1f} "
-        f"{statistics.median(busy_gaps):>10.1f}"
+        f"starting = Start to the first progress (TensorFlow import, XLA compile): "
+        f"{start - phases['start']:.1f} s; training = first progress to the end: "
+        f"{training_seconds:.1f} s with {len(training_redraws)} chart redraws "
+        f"= {rate:.1f} per second"
     )
-    print(f"{'p99 gap (ms)':28} {_p99(idle_gaps):>10.1f} {_p99(busy_gaps):>10.1f}")
-    print(f"{'longest stall (ms)':28} {max(idle_gaps):>10.1f} {stall:>10.1f}")
     print(
-        f"training from first progress to end: {training_seconds:.1f} s; "
-        f"chart redraws {len(training_redraws)} = {rate:.1f} per second"
-    )
-    print(
-        f"longest stall / target ({STALL_TARGET_MS:.0f} ms) = {stall / STALL_TARGET_MS:.2f}; "
-        f"redraw rate / target ({REDRAW_TARGET_HZ:.0f}/s) = {rate / REDRAW_TARGET_HZ:.2f}"
+        f"training: longest stall / target ({STALL_TARGET_MS:.0f} ms) = "
+        f"{stall / STALL_TARGET_MS:.2f}; redraw rate / target ({REDRAW_TARGET_HZ:.0f}/s) = "
+        f"{rate / REDRAW_TARGET_HZ:.2f}"
     )
     print("PASS" if stall <= STALL_TARGET_MS and rate >= REDRAW_TARGET_HZ else "FAIL")
     window.close()
