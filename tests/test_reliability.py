@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digitpad.data import read_idx, read_npz
-from digitpad.errors import DataError, StoreError
+from digitpad.errors import DataError, DigitpadError, StoreError
 from digitpad.inference import predictor_from_folder
 from digitpad.store import ModelStore, check_model_folder
 
@@ -146,3 +146,40 @@ def test_npz_reader_on_random_bytes(tmp_path, payload, as_zip):
     with pytest.raises(DataError) as info:
         read_npz(path)
     assert str(path) in str(info.value)
+
+
+def _png_header_only(path, width: int, height: int) -> None:
+    """A PNG whose header claims ``width`` x ``height`` but holds no pixels (a 1.6 GB image
+    is not needed to test that one is refused before it is decoded)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = chunk(b"IDAT", zlib.compress(b"\x00" * 64))  # far too few rows: never decoded
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + pixels + chunk(b"IEND", b""))
+
+
+def test_a_huge_image_is_refused_before_decoding(tmp_path):
+    from digitpad.image_files import read_grayscale
+
+    huge = tmp_path / "huge.png"
+    _png_header_only(huge, 20_000, 20_000)
+    with pytest.raises(DigitpadError, match="too large"):
+        read_grayscale(huge)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.png", b""), ("text.png", b"hello, not an image"), ("cut.png", b"\x89PNG\r\n")],
+)
+def test_files_that_are_not_images(tmp_path, name, content):
+    from digitpad.image_files import read_grayscale
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DigitpadError, match="not a readable image"):
+        read_grayscale(path)
