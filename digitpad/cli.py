@@ -226,15 +226,22 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from digitpad.image_files import read_grayscale
     from digitpad.inference import load_predictor
-    from digitpad.preprocess import to_mnist
+    from digitpad.preprocess import EmptyCanvasError, to_mnist
 
     predictor = load_predictor(args.model, args.store)
     status = 0
     for path in args.images:
+        # One bad file must not cost the user the answers for the others.
         try:
             image = to_mnist(read_grayscale(path))
+        except EmptyCanvasError:
+            problem = "no digit: the image is blank (one colour throughout)"
         except (DigitpadError, ValueError) as exc:
-            print(f"digitpad predict: error: {path}: {exc}", file=sys.stderr)
+            problem = str(exc)
+        else:
+            problem = ""
+        if problem:
+            print(f"digitpad predict: error: {path}: {problem}", file=sys.stderr)
             status = EXIT_USAGE
             continue
         probabilities = predictor.predict_proba(image[None])[0]

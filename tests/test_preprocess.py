@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from digitpad.preprocess import (
+    STROKE_RANGE,
     EmptyCanvasError,
+    _stroke_width,
     naive_resize,
     to_mnist,
     to_mnist_batch,
@@ -311,18 +313,32 @@ def test_longer_side_and_centre_on_many_drawings():
 # --- MNIST itself ---------------------------------------------------------------------------
 
 
+def ordinary(images: np.ndarray) -> np.ndarray:
+    """Which images' strokes are in STROKE_RANGE, the widths that to_mnist leaves alone."""
+    widths = np.array([_stroke_width(image) for image in images])
+    return (widths >= STROKE_RANGE[0]) & (widths <= STROKE_RANGE[1])
+
+
 def test_mnist_digits_are_a_fixed_point(mnist_test):
     original = mnist_test.astype(np.float32) / 255
     processed = to_mnist_batch(mnist_test)
     per_image = np.abs(processed - original).mean(axis=(1, 2))
-    assert per_image.mean() < 0.001
-    assert np.mean(per_image < 0.005) > 0.99
+    usual = ordinary(original)
+    assert usual.mean() > 0.9
+    assert per_image[usual].mean() < 0.001
+    assert np.mean(per_image[usual] < 0.005) > 0.99
+    # The few boldest and thinnest MNIST digits get their strokes moved into the range, which
+    # changes a few edge pixels, not the digit.
+    assert per_image.mean() < 0.005
+    assert np.percentile(per_image, 99) < 0.08
 
 
 def test_mnist_digits_come_out_centred_at_20px(mnist_test):
-    for image in to_mnist_batch(mnist_test[:200]):
+    images = mnist_test[:200].astype(np.float32) / 255
+    usual = ordinary(images)
+    for image, exact in zip(to_mnist_batch(images), usual, strict=True):
         assert_centred(image)
-        assert max(ink_box(image, 0.0)) in (19, 20)
+        assert max(ink_box(image, 0.0)) in ((19, 20) if exact else (19, 20, 21))
 
 
 @pytest.mark.parametrize("factor", [3, 7, 10, 20])
@@ -429,3 +445,81 @@ def test_any_canvas_gives_a_valid_image_or_a_value_error(canvas):
     event("image")
     assert not has_nan
     assert_mnist_like(image)
+
+
+# --- the default model reads a drawing wherever and however big it is drawn ------------------
+
+
+@pytest.fixture(scope="module")
+def confident_digits() -> tuple[np.ndarray, np.ndarray]:
+    """40 MNIST test digits (uint8) that the default model reads right with p > 0.9, and the
+    digits they show."""
+    from digitpad.inference import load_predictor
+
+    if not MNIST_PATH.exists():
+        pytest.skip(f"{MNIST_PATH} not available")
+    with np.load(MNIST_PATH) as data:
+        images, labels = data["x_test"][:200], data["y_test"][:200]
+    probabilities = load_predictor().predict_proba(images / 255.0)
+    sure = (probabilities.argmax(axis=1) == labels) & (probabilities.max(axis=1) > 0.9)
+    return images[sure][:40], labels[sure][:40]
+
+
+@pytest.mark.parametrize(
+    ("shape", "side", "where"),
+    [
+        ((280, 280), 252, "centre"),
+        ((280, 280), 70, "top-left"),
+        ((280, 280), 130, "bottom-right"),
+        ((280, 400), 200, "top-right"),
+        ((400, 280), 111, "bottom-left"),
+        ((600, 600), 47, "centre"),
+    ],
+)
+def test_where_and_how_big_a_digit_is_drawn_does_not_change_the_reading(
+    confident_digits, shape, side, where
+):
+    from digitpad.inference import load_predictor
+
+    images, labels = confident_digits
+    resample = area_matrix(28, side)
+    rows = {"top": 0, "centre": (shape[0] - side) // 2, "bottom": shape[0] - side}
+    cols = {"left": 0, "centre": (shape[1] - side) // 2, "right": shape[1] - side}
+    top, left = rows[where.split("-")[0]], cols[where.split("-")[-1]]
+    canvases = []
+    for index, digit in enumerate(images):
+        canvas = np.zeros(shape)
+        canvas[top : top + side, left : left + side] = resample @ (digit / 255.0) @ resample.T
+        canvas = np.clip(canvas, 0.0, 1.0)
+        canvases.append(1.0 - canvas if index % 2 else canvas)  # both polarities
+    predicted = load_predictor().predict_proba(to_mnist_batch(canvases)).argmax(axis=1)
+    np.testing.assert_array_equal(predicted, labels)
+
+
+# --- pen width --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pen", [1.0, 2.5, 6.0, 30.0, 45.0])
+def test_any_pen_width_comes_out_with_mnist_like_strokes(pen):
+    """A hairline pen and a marker both give strokes as wide as MNIST's usual ones."""
+    image = to_mnist(seven(size=200, width=pen))
+    assert_mnist_like(image)
+    assert_centred(image)
+    assert STROKE_RANGE[0] - 0.5 <= _stroke_width(image) <= STROKE_RANGE[1] + 0.5
+    assert image.max() > 0.95  # a thin pen's faint strokes become full ink
+    assert max(ink_box(image)) in (19, 20, 21)  # a bold digit is not mistaken for a dot
+
+
+def test_pen_width_changes_the_image_only_a_little():
+    reference = to_mnist(seven(size=200, width=18.0))
+    for pen in (1.0, 4.0, 40.0):
+        assert np.abs(to_mnist(seven(size=200, width=pen)) - reference).mean() < 0.08
+
+
+def test_default_model_reads_a_drawing_whatever_the_pen():
+    from digitpad.inference import load_predictor
+
+    canvases = [seven(size=size, width=pen) for size in (60, 200) for pen in (1.0, 6.0, 18.0)]
+    canvases += [seven(size=200, width=40.0), seven(size=100, width=25.0)]
+    predicted = load_predictor().predict_proba(to_mnist_batch(canvases)).argmax(axis=1)
+    assert list(predicted) == [7] * len(canvases)
