@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QFont, QPalette, QShowEvent
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from digitpad.data import Mnist
 from digitpad.errors import DigitpadError
+from digitpad.gui.captions import caption
 from digitpad.gui.painted_charts import GroupedBars, LevelHistogram
 from digitpad.gui.pixel_image import PixelImage
 from digitpad.insight import DataSummary, examples_of, grey_rgb, summarize, tile_images
@@ -192,20 +193,20 @@ class DataTab(QWidget):
         self.levels_caption.setWordWrap(True)
 
         left = QVBoxLayout()
-        left.addWidget(_caption("Examples"))
+        left.addWidget(caption("Examples"))
         left.addLayout(digit_row)
         left.addWidget(self.examples_caption)
         left.addWidget(self.examples_view, 1)
 
         right = QVBoxLayout()
-        right.addWidget(_caption("Images per digit"))
+        right.addWidget(caption("Images per digit"))
         right.addWidget(self.counts_chart, 3)
         right.addWidget(self.counts_caption)
         right.addSpacing(8)
-        right.addWidget(_caption("The average digit"))
+        right.addWidget(caption("The average digit"))
         right.addWidget(self.averages_view)
         right.addSpacing(8)
-        right.addWidget(_caption("Pixel values in the training images (log scale)"))
+        right.addWidget(caption("Pixel values in the training images (log scale)"))
         right.addWidget(self.levels_chart, 2)
         right.addWidget(self.levels_caption)
 
@@ -278,11 +279,3 @@ class DataTab(QWidget):
 
 def _count(labels: np.ndarray, digit: int | None) -> int:
     return len(labels) if digit is None else int((labels == digit).sum())
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
-    return label

@@ -30,6 +30,7 @@ from digitpad.gui.canvas import (
     MIN_PEN_WIDTH,
     DrawingCanvas,
 )
+from digitpad.gui.captions import caption
 from digitpad.gui.confidence import ConfidenceThreshold
 from digitpad.gui.digit_image import DigitImage
 from digitpad.gui.pixel_image import PixelImage
@@ -125,7 +126,7 @@ class DrawTab(QWidget):
             "Input × gradient of the top answer's score: orange pixels of ink pushed the "
             "answer up, blue ones pushed it down; the stronger the colour, the stronger the push"
         )
-        self.saliency_caption = _caption("Why")
+        self.saliency_caption = caption("Why")
         self.activations_view = PixelImage(
             size_hint=QSize(2 * ACTIVATION_HEIGHT + 2, ACTIVATION_HEIGHT + 2)
         )
@@ -189,13 +190,13 @@ class DrawTab(QWidget):
         side.setSpacing(4)
         side.addWidget(self._answer)
         side.addSpacing(4)
-        side.addWidget(_caption("Probabilities"))
+        side.addWidget(caption("Probabilities"))
         side.addWidget(self.bars, 1)
         side.addSpacing(4)
 
         images = QGridLayout()
         images.setVerticalSpacing(2)
-        images.addWidget(_caption("What it sees (28×28)"), 0, 0)
+        images.addWidget(caption("What it sees (28×28)"), 0, 0)
         images.addWidget(self.saliency_caption, 0, 1)
         images.addWidget(self.preview, 1, 0, Qt.AlignmentFlag.AlignHCenter)
         images.addWidget(self.saliency_view, 1, 1, Qt.AlignmentFlag.AlignHCenter)
@@ -395,14 +396,6 @@ class DrawTab(QWidget):
 
 def _rgb(color) -> tuple[int, int, int]:
     return color.red(), color.green(), color.blue()
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 class _CanvasBesidePanel(QWidget):

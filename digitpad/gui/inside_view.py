@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette, QShowEvent
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from digitpad.gui.captions import caption
 from digitpad.gui.painted_charts import ColourScale, WeightHistogramChart
 from digitpad.gui.pixel_image import PixelImage
 from digitpad.insight import (
@@ -61,7 +62,7 @@ class InsideView(QWidget):
 
         self.caption = QLabel("Train a model, or open one, to look inside it.")
         self.caption.setWordWrap(True)
-        self.grid_title = _bold("What each unit of the first hidden layer looks for")
+        self.grid_title = caption("What each unit of the first hidden layer looks for")
         self.grid_view = PixelImage(preferred_scale=2)
         self.grid_view.setMinimumSize(200, 200)
         self.grid_view.tooltip = self._unit_tooltip
@@ -96,13 +97,13 @@ class InsideView(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         right = QVBoxLayout()
-        right.addWidget(_bold("Weights of each layer"))
+        right.addWidget(caption("Weights of each layer"))
         legend = QLabel("colour: now · grey: at initialisation (each scaled to its peak)")
         legend.setWordWrap(True)
         legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         right.addWidget(legend)
         right.addWidget(scroll, 1)
-        right.addWidget(_bold("Dead ReLU units"))
+        right.addWidget(caption("Dead ReLU units"))
         right.addWidget(self.dead_label)
 
         body = QGridLayout()
@@ -235,11 +236,3 @@ def _sample(kernel: np.ndarray) -> np.ndarray:
     if step > 1 and kernel.shape[-1] % step == 0:
         step += 1  # a stride dividing the row length would pick the same few units each row
     return flat[::step]
-
-
-def _bold(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
-    return label

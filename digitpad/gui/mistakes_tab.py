@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +30,7 @@ from digitpad.browse import Show, select, show_for_cell, summary
 from digitpad.data import Split, load_mnist
 from digitpad.errors import DigitpadError
 from digitpad.evaluation import Evaluation, evaluate_probabilities
+from digitpad.gui.captions import caption
 from digitpad.gui.confidence import MAX_THRESHOLD, ConfidenceThreshold
 from digitpad.gui.confusion_matrix import ConfusionMatrix
 from digitpad.gui.digit_image import DigitImage
@@ -188,10 +188,10 @@ class MistakesTab(QWidget):
         detail.setColumnStretch(1, 1)
 
         left = QVBoxLayout()
-        left.addWidget(_caption("Confusion matrix: click a cell"))
+        left.addWidget(caption("Confusion matrix: click a cell"))
         left.addWidget(self.confusion)
         left.addSpacing(8)
-        left.addWidget(_caption("Selected image"))
+        left.addWidget(caption("Selected image"))
         left.addLayout(detail)
         left.addWidget(self.detail_bars, 1)
         left_panel = QWidget()
@@ -442,12 +442,3 @@ def _digit_combo(name: str) -> QComboBox:
 def _combo_digit(combo: QComboBox) -> int | None:
     index = combo.currentIndex()
     return None if index <= 0 else index - 1
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-    return label
