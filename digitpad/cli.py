@@ -104,8 +104,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # TensorFlow's C++ start-up chatter (oneDNN, XLA, CPU features) is noise to a user; its
-    # warnings and errors still show. Must be set before TensorFlow is first imported.
+    # TensorFlow's C++ info logs (XLA compiling, devices) are noise to a user; warnings and
+    # errors still show. Must be set before TensorFlow is first imported. (Two oneDNN lines
+    # are logged before TensorFlow reads it and still appear.)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     command = args.command or "app"
