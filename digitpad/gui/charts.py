@@ -18,7 +18,7 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QColor, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 REDRAW_MS = 100
@@ -192,6 +192,10 @@ class TrainingCharts(QWidget):
         )
 
     def _on_full_draw(self, _event) -> None:
+        # The constrained layout, half the cost of a full draw, is worked out once per size:
+        # frozen after this draw, let loose again by the next resize.
+        if self.figure.get_layout_engine() is not None:
+            self.figure.set_layout_engine("none")
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self._drawn_limits = self._limits()
         self._draw_lines()
@@ -259,6 +263,10 @@ class TrainingCharts(QWidget):
         for label in self._legend.get_texts():
             label.set_color(text)
         self.canvas.draw_idle()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self.figure.set_layout_engine("constrained")
+        super().resizeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
