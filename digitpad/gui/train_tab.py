@@ -48,20 +48,10 @@ if TYPE_CHECKING:
         Progress,
         Snapshot,
         Started,
-        TrainControl,
     )
 
 SNAPSHOT_SECONDS = 0.5
 """While the Inside page is shown, the run sends its weights at most this often."""
-
-
-def control_of(worker: TrainWorker) -> TrainControl:
-    """The :class:`TrainControl` a worker's run reads between chunks.
-
-    The worker's own methods cover pause, resume and stop; the learning rate, stepping one
-    epoch and weight snapshots act on the same thread-safe control.
-    """
-    return worker._control
 
 
 def _duration(seconds: float) -> str:
@@ -304,7 +294,7 @@ class TrainTab(QWidget):
 
     def _update_watching(self) -> None:
         if self._worker is not None:
-            control_of(self._worker).snapshot_seconds = SNAPSHOT_SECONDS if self.watching else None
+            self._worker.control.snapshot_seconds = SNAPSHOT_SECONDS if self.watching else None
 
     def _update_buttons(self) -> None:
         running = self._worker is not None
@@ -373,7 +363,7 @@ class TrainTab(QWidget):
         worker = self._worker
         if worker is None or worker.stopping or not worker.paused:
             return
-        control_of(worker).step_epoch()
+        worker.control.step_epoch()
         self.notice.show_message("info", "Training to the end of this epoch, then pausing…")
         self._update_buttons()
 
@@ -382,7 +372,7 @@ class TrainTab(QWidget):
         worker = self._worker
         if worker is None or worker.stopping:
             return
-        control_of(worker).set_learning_rate(value)
+        worker.control.set_learning_rate(value)
         when = "when training resumes" if worker.paused else "from the next chunk"
         self.notice.show_message("info", f"Learning rate {value:g} {when}.")
 
@@ -432,7 +422,7 @@ class TrainTab(QWidget):
         if self.progress.maximum() != event.total_steps:
             self.progress.setRange(0, event.total_steps)
             worker = self._worker
-            if not (worker.paused or worker.stopping or control_of(worker).stepping):
+            if not (worker.paused or worker.stopping or worker.control.stepping):
                 self.notice.show_message("info", "Training…")
         self.progress.setValue(event.step)
         self.rate.setText(

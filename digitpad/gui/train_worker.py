@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from digitpad.config import TrainConfig
     from digitpad.data import Mnist
     from digitpad.inference import Predictor
-    from digitpad.training import Finished
+    from digitpad.training import Finished, TrainControl
 
 DataLoader = Callable[[], "Mnist"]
 
@@ -98,6 +98,11 @@ class TrainWorker(QThread):
 
     def stop(self) -> None:
         self._control.cancel()
+
+    @property
+    def control(self) -> TrainControl:
+        """The run's thread-safe control: stepping, learning rate, weight snapshots."""
+        return self._control
 
     @property
     def paused(self) -> bool:

@@ -12,7 +12,7 @@ from digitpad.config import TrainConfig
 from digitpad.data import load_mnist
 from digitpad.gui.draw_tab import NOT_SURE, DrawTab
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.train_tab import SNAPSHOT_SECONDS, TrainTab, control_of
+from digitpad.gui.train_tab import SNAPSHOT_SECONDS, TrainTab
 from digitpad.inference import load_predictor
 
 RUN_TIMEOUT_MS = 60_000
@@ -57,7 +57,7 @@ def start_long_run(qtbot, tab: TrainTab) -> None:
 def test_the_inside_page_shows_live_weights_only_while_someone_looks(qtbot, tab):
     tab.views.setCurrentWidget(tab.inside)
     start_long_run(qtbot, tab)
-    control = control_of(tab.worker)
+    control = tab.worker.control
     assert control.snapshot_seconds == SNAPSHOT_SECONDS
     qtbot.waitUntil(lambda: tab.inside.renders >= 2, timeout=10_000)
     inside = tab.inside
