@@ -115,7 +115,8 @@ FIELD_HELP = {
     "batch_size": "images per training step",
     "epochs": "passes over the 55,000 training images",
     "seed": "random seed: same seed, same result",
-    "augment": "random shifts, rotations, scaling, shear and elastic distortion each epoch",
+    "augment": "each epoch, small random shifts, rotations, scaling, shear, elastic distortion "
+    "and bolder or thinner strokes",
     "validate_every": "also validate every N steps (0: once per epoch)",
 }
 
