@@ -157,6 +157,8 @@ class Finished:
     evaluation: Evaluation | None
     seconds: float
     steps: int
+    initial: Layers | None = None
+    """The weights at initialisation (kept anyway), for a before/after view of the run."""
 
     @property
     def ok(self) -> bool:
@@ -353,7 +355,10 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         trained = step > 0 or status == "diverged"
         evaluation = engine.evaluate_test() if trained else None
         model = engine.detached_model() if trained else None
-        return Finished(status, message, config, model, history, evaluation, clock.elapsed(), step)
+        initial = engine.initial if trained else None
+        return Finished(
+            status, message, config, model, history, evaluation, clock.elapsed(), step, initial
+        )
 
     try:
         if snapshot_due():

@@ -150,3 +150,13 @@ def test_a_second_run_reuses_the_compiled_engine_and_keeps_the_first_model(small
 def test_chunks_divide_the_epoch():
     steps = chunk_steps(TrainConfig(), 550)
     assert 550 % steps == 0 and steps > 1
+
+
+def test_the_result_keeps_the_initial_weights_for_a_before_after_view(small_data):
+    finished = train_to_end(SMALL, small_data)
+    assert finished.initial is not None
+    (kernel, bias), *_ = finished.initial
+    assert kernel.shape == (784, 200) and bias.shape == (200,)
+    # Truncated normal, stddev 0.01, as the tutorial; the trained weights have moved away.
+    assert abs(float(kernel.std()) - 0.0088) < 0.002
+    assert not np.allclose(kernel, finished.model.get_weights()[0])

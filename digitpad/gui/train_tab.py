@@ -513,7 +513,8 @@ class TrainTab(QWidget):
             self._run_layers = result.predictor.layers
             self.inside.show_weights(
                 result.predictor.layers,
-                initial=self._run_initial,
+                # From the last snapshot if the Inside page was watched, else from the engine.
+                initial=self._run_initial or finished.initial,
                 dead_share=self._run_dead,
                 caption=f"{_headline(finished)}: the final weights of "
                 f"{finished.config.describe()}.",
