@@ -28,6 +28,7 @@ from digitpad.gui.probability_bars import percent_text
 THUMBNAIL_SCALE = 3
 _CACHE_SIZE = 600  # a few screens of thumbnails; each is made in microseconds anyway
 _MISTAKE_COLOUR = QColor(214, 69, 65)
+_HELD_BACK_COLOUR = QColor(128, 128, 128)  # readable on light and dark palettes
 
 TestIndexRole = Qt.ItemDataRole.UserRole + 1
 """Data role giving the item's index in the test set."""
@@ -45,6 +46,7 @@ class DigitListModel(QAbstractListModel):
         self._indices = np.zeros(0, dtype=np.int64)
         self._thumbnails: OrderedDict[int, QPixmap] = OrderedDict()
         self._pixel_ratio = 1.0
+        self._threshold = 0.0
 
     def set_device_pixel_ratio(self, ratio: float) -> None:
         """Make thumbnails with this many device pixels per logical one (HiDPI screens)."""
@@ -68,6 +70,20 @@ class DigitListModel(QAbstractListModel):
         self._indices = np.asarray(indices, dtype=np.int64)
         self.endResetModel()
 
+    def set_threshold(self, value: float) -> None:
+        """Mark the images the network answers with less confidence than ``value`` as the
+        ones it would hold back ("not sure") at that threshold."""
+        if value != self._threshold:
+            self._threshold = value
+            if len(self._indices):
+                self.dataChanged.emit(self.index(0), self.index(len(self._indices) - 1))
+
+    def held_back(self, row: int) -> bool:
+        """Whether the image at ``row`` falls below the confidence threshold."""
+        if self._evaluation is None:
+            return False
+        return bool(self._evaluation.confidence[self._indices[row]] < self._threshold)
+
     @property
     def indices(self) -> np.ndarray:
         return self._indices
@@ -89,15 +105,21 @@ class DigitListModel(QAbstractListModel):
         i = int(self._indices[index.row()])
         evaluation = self._evaluation
         true, guess = int(evaluation.labels[i]), int(evaluation.predicted[i])
+        held_back = self.held_back(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{true} → {guess}\n{percent_text(float(evaluation.confidence[i]))}"
+            sure = percent_text(float(evaluation.confidence[i]))
+            # A short mark that fits the thumbnail's width; the tooltip says it in words.
+            return f"{true} → {guess}{' ?' if held_back else ''}\n{sure}"
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(i)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"Test image #{i}: a {true}, read as {guess} "
                 f"({percent_text(float(evaluation.confidence[i]))} sure)"
+                + (": below the threshold, so the app would say “not sure”" if held_back else "")
             )
+        if role == Qt.ItemDataRole.ForegroundRole and held_back:
+            return _HELD_BACK_COLOUR
         if role == Qt.ItemDataRole.ForegroundRole and true != guess:
             return _MISTAKE_COLOUR
         if role == TestIndexRole:

@@ -164,6 +164,7 @@ class MistakesTab(QWidget):
         self.count_label = QLabel()
 
         self.grid_model = DigitListModel(self)
+        self.grid_model.set_threshold(self.threshold.value)
         self.grid = make_grid_view(self.grid_model)
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.doubleClicked.connect(lambda index: self._open(index.row()))
@@ -345,6 +346,7 @@ class MistakesTab(QWidget):
         self.threshold_spin.blockSignals(True)
         self.threshold_spin.setValue(value * 100)
         self.threshold_spin.blockSignals(False)
+        self.grid_model.set_threshold(value)
         self._show_coverage()
 
     def _show_coverage(self) -> None:

@@ -167,3 +167,25 @@ def test_an_injected_loader_and_a_newer_predictor_win(qtbot, predictor):
     widget.set_predictor(None)
     assert widget.grid_model.rowCount() == 0 and widget.summary_label.text() == "No model"
     assert widget.wait_for_background()
+
+
+def test_the_threshold_marks_the_images_it_would_hold_back(tab, expected):
+    from PySide6.QtCore import Qt
+
+    model = tab.grid_model
+    evaluation = tab.evaluation
+    confidences = [float(evaluation.confidence[i]) for i in model.indices]
+    # Mistakes come most confident first: a threshold between the first and the last splits them.
+    threshold = (confidences[0] + confidences[-1]) / 2
+    tab.threshold.set_value(threshold)
+    rows = range(len(confidences))
+    held = [model.held_back(row) for row in rows]
+    assert held == [c < threshold for c in confidences]
+    assert any(held) and not all(held)
+    first_held = held.index(True)
+    text = model.data(model.index(first_held), Qt.ItemDataRole.DisplayRole)
+    assert text.splitlines()[0].endswith(" ?")
+    assert "not sure" in model.data(model.index(first_held), Qt.ItemDataRole.ToolTipRole)
+    assert "?" not in model.data(model.index(0), Qt.ItemDataRole.DisplayRole)
+    tab.threshold.set_value(0.0)
+    assert not any(model.held_back(row) for row in rows)
