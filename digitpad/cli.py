@@ -133,9 +133,21 @@ def _cmd_app(args: argparse.Namespace) -> int:
     # for that costs up to tens of milliseconds per stroke when training keeps the cores busy.
     # Must be set before NumPy is first imported, which the GUI import below does.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if _no_display():
+        raise DigitpadError(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "the train, eval, models and predict commands work without one"
+        )
     from digitpad.gui.app import run_app
 
     return run_app(store=getattr(args, "store", None))
+
+
+def _no_display() -> bool:
+    """On Linux, no X or Wayland display and no Qt platform chosen: Qt would abort."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

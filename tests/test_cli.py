@@ -101,3 +101,12 @@ def test_python_dash_m_entry_point():
         [sys.executable, "-m", "digitpad", "models"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "default" in done.stdout
+
+
+def test_the_window_without_a_display_is_one_clear_line(capsys, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    code, out, err = run_cli(capsys)
+    assert code == 2 and "no display" in err and len(err.strip().splitlines()) == 1
