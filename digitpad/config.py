@@ -120,6 +120,17 @@ FIELD_HELP = {
     "validate_every": "also validate every N steps (0: once per epoch)",
 }
 
+_BEST = TrainConfig(
+    hidden=(800, 800),
+    dropout=0.2,
+    init="he",
+    learning_rate=1e-3,
+    lr_decay=0.85,
+    batch_size=128,
+    epochs=20,
+    augment=True,
+)
+
 PRESETS: dict[str, TrainConfig] = {
     # The classic tutorial: 784-200-10 ReLU, softmax cross-entropy, Adam 1e-3, batch 100.
     "tutorial": TrainConfig(),
@@ -129,28 +140,10 @@ PRESETS: dict[str, TrainConfig] = {
     # through each layer, and this net then learns slower (96.6% against 96.9% after 10 epochs).
     "two-hidden": TrainConfig(hidden=(50, 30), optimizer="sgd", learning_rate=0.1, init="glorot"),
     # The strongest MLP that trains here in under 3 minutes; see README for its figures.
-    "best": TrainConfig(
-        hidden=(800, 800),
-        dropout=0.2,
-        init="he",
-        learning_rate=1e-3,
-        lr_decay=0.85,
-        batch_size=128,
-        epochs=20,
-        augment=True,
-    ),
+    "best": _BEST,
     # The bundled default model's recipe: `best` trained longer with a slower decay, which
     # reads drawn digits better (see README's "Reading drawn digits"); about 2.5 minutes here.
-    "drawings": TrainConfig(
-        hidden=(800, 800),
-        dropout=0.2,
-        init="he",
-        learning_rate=1e-3,
-        lr_decay=0.9,
-        batch_size=128,
-        epochs=35,
-        augment=True,
-    ),
+    "drawings": _BEST.replace(epochs=35, lr_decay=0.9),
 }
 
 
