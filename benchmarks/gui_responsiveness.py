@@ -14,7 +14,9 @@ Targets: no stall over 50 ms while training; charts redraw >= 5 times a second.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -32,6 +34,7 @@ def main() -> None:
     os.environ["QT_QPA_PLATFORM"] = args.platform
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app sets it
     sandbox = tempfile.mkdtemp(prefix="digitpad-bench-")
+    atexit.register(shutil.rmtree, sandbox, ignore_errors=True)
     os.environ["DIGITPAD_STORE"] = os.path.join(sandbox, "store")
 
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer

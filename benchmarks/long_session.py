@@ -11,7 +11,9 @@ which pays for importing TensorFlow and compiling.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -43,7 +45,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    os.environ["DIGITPAD_STORE"] = tempfile.mkdtemp(prefix="digitpad-bench-")
+    os.environ["DIGITPAD_STORE"] = store = tempfile.mkdtemp(prefix="digitpad-bench-")
+    atexit.register(shutil.rmtree, store, ignore_errors=True)
 
     from PySide6.QtWidgets import QApplication
 

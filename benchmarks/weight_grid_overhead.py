@@ -21,7 +21,9 @@ variants: the difference is the watching's real cost, whatever else the machine 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -42,6 +44,7 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app sets it
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sandbox = tempfile.mkdtemp(prefix="digitpad-bench-")
+    atexit.register(shutil.rmtree, sandbox, ignore_errors=True)
     os.environ["DIGITPAD_STORE"] = os.path.join(sandbox, "store")
 
     from PySide6.QtCore import QEventLoop
