@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from gui_support import small_data
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from digitpad.config import TrainConfig
-from digitpad.data import load_mnist
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.train_tab import TrainTab
 from digitpad.store import ModelStore
@@ -22,18 +22,9 @@ LONG = TrainConfig(hidden=(32,), epochs=1000, batch_size=50)
 TINY = TrainConfig(hidden=(32,), epochs=2, batch_size=50)
 
 
-def small_data():
-    return load_mnist().subset(train=2000, val=500)
-
-
 @pytest.fixture
-def tab(qtbot, user_store):
-    widget = TrainTab(data_loader=small_data)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    assert widget.shutdown(5000), "a training or save thread outlived the test"
+def tab(train_tab):
+    return train_tab
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_support import small_data
 from PySide6.QtCore import QSettings, Qt
 
 from digitpad.config import TrainConfig
@@ -21,24 +22,14 @@ LONG = TrainConfig(hidden=(32,), epochs=1000, batch_size=50)
 STEPS_PER_EPOCH = 40
 
 
-def small_data():
-    return load_mnist().subset(train=2000, val=500)
-
-
 @pytest.fixture(scope="module")
 def predictor():
     return load_predictor()
 
 
 @pytest.fixture
-def tab(qtbot, user_store):
-    widget = TrainTab(data_loader=small_data)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 750)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    assert widget.shutdown(5000), "a training or save thread outlived the test"
+def tab(train_tab):
+    return train_tab
 
 
 def click(qtbot, button) -> None:

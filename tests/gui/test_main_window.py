@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_support import small_data
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -25,10 +26,6 @@ from digitpad.store import list_models
 
 RUN_TIMEOUT_MS = 60_000
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def small_data():
-    return load_mnist().subset(train=2000, val=500)
 
 
 @pytest.fixture

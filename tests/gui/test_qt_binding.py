@@ -28,9 +28,7 @@ CHECK = textwrap.dedent(
 
 
 def test_void_calls_and_signals_keep_their_references():
-    done = subprocess.run(
-        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     lost_none, lost_true = (int(n) for n in done.stdout.split())
     # A few may move with the interpreter's own bookkeeping; the bug loses one per call.

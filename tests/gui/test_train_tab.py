@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 
 from digitpad import training
 from digitpad.config import PRESETS, TrainConfig
-from digitpad.data import load_mnist
 from digitpad.errors import DataError
 from digitpad.gui.train_tab import TrainTab
 from digitpad.inference import Predictor, load_predictor
@@ -23,19 +22,9 @@ TINY = TrainConfig(hidden=(32,), epochs=2, batch_size=50)
 LONG = TrainConfig(hidden=(32,), epochs=1000, batch_size=50)
 
 
-def small_data():
-    return load_mnist().subset(train=2000, val=500)
-
-
 @pytest.fixture
-def tab(qtbot, user_store):
-    widget = TrainTab(data_loader=small_data)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 750)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    assert widget.shutdown(5000), "a training or save thread outlived the test"
+def tab(train_tab):
+    return train_tab
 
 
 def click(qtbot, button) -> None:
