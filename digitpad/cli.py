@@ -153,8 +153,8 @@ def _no_display() -> bool:
 def _cmd_train(args: argparse.Namespace) -> int:
     from digitpad.data import load_mnist
     from digitpad.paths import user_store_dir
-    from digitpad.store import ModelStore, check_name
-    from digitpad.training import TrainControl, train
+    from digitpad.store import ModelStore, check_name, run_meta
+    from digitpad.training import Outcome, TrainControl, train
 
     config = config_from_args(args)
     name = check_name(args.name or f"{args.preset}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -166,16 +166,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _cancel_on_interrupt(control):
         finished = _run_with_progress(train(config, data, control), quiet=args.json)
-    if finished.status == "cancelled":
+    if finished.status is Outcome.CANCELLED:
         _report(args, {"status": "cancelled", "message": finished.message}, "stopped: not saved")
         return EXIT_INTERRUPTED
     path = None
     if not args.no_save and finished.model is not None:
         path = store.save(
-            name, finished.model, finished.meta(data.sha256), overwrite=args.overwrite
+            name, finished.model, run_meta(finished, data.sha256), overwrite=args.overwrite
         )
     result = {
-        "status": finished.status,
+        "status": str(finished.status),
         "message": finished.message,
         "name": name if path else None,
         "path": str(path) if path else None,
@@ -186,8 +186,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     }
     text = _train_text(result)
     _report(args, result, text)
-    if finished.status == "diverged":
-        print(f"digitpad train: error: {finished.message}", file=sys.stderr)
+    if finished.status is Outcome.DIVERGED:
+        print(f"digitpad train: error: diverged: {finished.message}", file=sys.stderr)
         return EXIT_USAGE
     return 0
 

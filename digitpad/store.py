@@ -18,12 +18,15 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from digitpad.errors import StoreError
 from digitpad.paths import bundled_store_dir, user_store_dir
+
+if TYPE_CHECKING:
+    from digitpad.training.events import Finished
 
 FORMAT = "digitpad-model"
 FORMAT_VERSION = 1
@@ -94,6 +97,40 @@ def check_model_folder(folder: Path) -> dict[str, Any]:
         if not (folder / name).is_file():
             raise StoreError(f"{folder}: {name} is missing")
     return meta
+
+
+def run_meta(finished: Finished, data_sha256: str) -> dict[str, Any]:
+    """What ``meta.json`` says of a finished run: config, metrics, curves, checksum, versions.
+
+    Imports TensorFlow (for its version): call it where training ran, not on the GUI thread.
+    """
+    import platform
+    from datetime import UTC, datetime
+
+    import keras
+    import tensorflow as tf
+
+    from digitpad import __version__
+
+    metrics = finished.evaluation.summary() if finished.evaluation else {}
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": str(finished.status),
+        "config": finished.config.to_dict(),
+        "metrics": metrics,
+        "history": finished.history.to_dict(),
+        "train_seconds": round(finished.seconds, 3),
+        "steps": finished.steps,
+        "data_sha256": data_sha256,
+        "output": "logits",
+        "versions": {
+            "digitpad": __version__,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
 
 
 class ModelStore:

@@ -21,6 +21,10 @@ CORE = [
     "preprocess",
     "store",
     "training",
+    "training.events",
+    "training.control",
+    "training.engine",
+    "training.loop",
 ]
 CANVAS_PATH = [
     "config",
@@ -59,3 +63,9 @@ def test_prediction_path_imports_neither_qt_nor_tensorflow():
     loaded = modules_loaded_by(statement)
     assert "tensorflow" not in loaded and "keras" not in loaded
     assert not {m for m in loaded if m.startswith("PySide6")}
+
+
+def test_views_can_import_training_events_without_the_engine():
+    loaded = modules_loaded_by("import digitpad.training.events, digitpad.gui.inside_view")
+    assert "digitpad.training.engine" not in loaded and "digitpad.training.loop" not in loaded
+    assert "tensorflow" not in loaded

@@ -8,7 +8,7 @@ from digitpad.config import TrainConfig
 from digitpad.data import load_mnist
 from digitpad.errors import StoreError
 from digitpad.inference import load_predictor, predictor_from_folder, predictor_from_model
-from digitpad.store import ModelStore, find_model, list_models, load_keras_model
+from digitpad.store import ModelStore, find_model, list_models, load_keras_model, run_meta
 from digitpad.training import train_to_end
 
 
@@ -17,7 +17,7 @@ def trained():
     data = load_mnist().subset(train=3_000, val=500)
     config = TrainConfig(hidden=(64, 32), epochs=1, dropout=0.1, seed=1)
     finished = train_to_end(config, data)
-    return finished, finished.meta(data.sha256)
+    return finished, run_meta(finished, data.sha256)
 
 
 def test_round_trip_gives_the_same_predictions(tmp_path, trained):

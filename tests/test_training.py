@@ -10,6 +10,7 @@ from digitpad.errors import ConfigError
 from digitpad.training import (
     EpochEnd,
     Finished,
+    Outcome,
     Progress,
     Started,
     TrainControl,
@@ -102,8 +103,8 @@ def test_cancel_while_paused(small_data):
 def test_divergence_stops_with_a_clear_message_and_keeps_good_weights(small_data):
     config = SMALL.replace(optimizer="sgd", learning_rate=90.0, init="he", epochs=3)
     finished = train_to_end(config, small_data)
-    assert finished.status == "diverged"
-    assert "diverged" in finished.message and "lower the learning rate" in finished.message
+    assert finished.status is Outcome.DIVERGED and finished.status == "diverged"
+    assert "loss reached" in finished.message and "lower the learning rate" in finished.message
     weights = finished.model.get_weights()
     assert all(np.isfinite(w).all() for w in weights)
     assert finished.history.loss == [] or np.isfinite(finished.history.loss).all()

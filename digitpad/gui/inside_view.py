@@ -29,7 +29,7 @@ from digitpad.insight import (
     unit_tiles,
     weight_histogram,
 )
-from digitpad.training import DEAD_UNIT_IMAGES
+from digitpad.training.events import DEAD_UNIT_IMAGES
 
 Layers = tuple[tuple[np.ndarray, np.ndarray], ...] | list[tuple[np.ndarray, np.ndarray]]
 TILE = 29  # a unit's 28×28 weights and a 1-pixel gap

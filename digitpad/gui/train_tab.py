@@ -38,10 +38,11 @@ from digitpad.gui.config_form import ERROR_STYLE, CompactDoubleSpinBox, ConfigFo
 from digitpad.gui.inside_view import InsideView
 from digitpad.gui.train_worker import DataLoader, SaveWorker, TrainResult, TrainWorker
 from digitpad.inference import Predictor
+from digitpad.training.events import Outcome
 
 if TYPE_CHECKING:
     from digitpad.gui.charts import TrainingCharts
-    from digitpad.training import (
+    from digitpad.training.events import (
         EpochEnd,
         Finished,
         LearningRateChanged,
@@ -64,12 +65,11 @@ def _duration(seconds: float) -> str:
 def _headline(finished: Finished) -> str:
     """One line for a run's end: ``Completed: trained 10 epochs in 8.1 s``, ``Stopped at step
     40 of 5500``, ``Diverged: the loss reached …``."""
-    message = finished.message
-    if finished.status == "completed":
-        message = f"completed: {message} in {finished.seconds:.1f} s"
-    elif not message.lower().startswith(("stopped", "cancelled", "diverged")):
-        message = f"{finished.status}: {message}"
-    return message[:1].upper() + message[1:]
+    if finished.status is Outcome.COMPLETED:
+        return f"Completed: {finished.message} in {finished.seconds:.1f} s"
+    if finished.status is Outcome.CANCELLED:
+        return f"Stopped {finished.message}"
+    return f"Diverged: {finished.message}"
 
 
 class Notice(QWidget):
@@ -400,7 +400,7 @@ class TrainTab(QWidget):
         return all(thread.isFinished() for thread in threads)
 
     def _on_event(self, event: object) -> None:
-        from digitpad import training
+        from digitpad.training import events as training
 
         if self._closing:
             return
@@ -485,26 +485,26 @@ class TrainTab(QWidget):
             return
         finished = result.finished
         self.charts.finish()
-        if finished.status == "completed":
+        if finished.status is Outcome.COMPLETED:
             self.progress.setValue(self.progress.maximum())
         if finished.steps:
             self.rate.setText(f"{finished.steps} steps in {_duration(finished.seconds)}")
         evaluation = finished.evaluation
         accuracy = f"test accuracy {evaluation.accuracy:.2%}" if evaluation else ""
         text = _headline(finished)
-        if finished.status == "diverged" and accuracy:
+        if finished.status is Outcome.DIVERGED and accuracy:
             text += f". The last good weights reach {accuracy}."
         elif accuracy:
             text += f", {accuracy}."
         else:
             text += "."
         # A diverged run's weights are rarely worth drawing with: keep the model the user had.
-        adopt = result.predictor is not None and finished.status != "diverged"
+        adopt = result.predictor is not None and finished.status is not Outcome.DIVERGED
         if adopt:
             text += " The Draw and Mistakes tabs now use this model."
         elif result.predictor is not None:
             text += " The Draw and Mistakes tabs keep their model."
-        self.notice.show_message("warning" if finished.status == "diverged" else "info", text)
+        self.notice.show_message("warning" if finished.status is Outcome.DIVERGED else "info", text)
         self.log.appendPlainText(f"{_headline(finished)}  {accuracy}".rstrip())
         self.message.emit(f"Training {finished.status}" + (f": {accuracy}" if accuracy else ""))
         if result.predictor is not None:

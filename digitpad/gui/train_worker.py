@@ -145,7 +145,9 @@ class TrainWorker(QThread):
         if finished.model is None:
             return TrainResult(finished, None, None, data_sha256)
         # Both read Keras variables (and meta imports TensorFlow): done here, not in the GUI.
-        meta = finished.meta(data_sha256)
+        from digitpad.store import run_meta
+
+        meta = run_meta(finished, data_sha256)
         name = f"unsaved run {time.strftime('%H:%M')}"
         predictor = predictor_from_model(finished.model, name, meta)
         return TrainResult(finished, predictor, meta, data_sha256)

@@ -1,0 +1,159 @@
+"""What a training run reports: the events ``train()`` yields, and its outcome.
+
+Plain frozen dataclasses of numbers, NumPy arrays and a :class:`TrainConfig`: cheap to import
+(no TensorFlow), safe to hand to another thread, and picklable, so a view can import them
+without the engine and a separate training process can send them as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from digitpad.config import TrainConfig
+from digitpad.evaluation import Evaluation
+
+DEAD_UNIT_IMAGES = 500
+"""Dead ReLU units are counted on this many validation images, always the same ones: enough
+that a unit silent on all of them is silent on nearly every digit, few enough that the count
+costs an 800-800 network ~8 ms per snapshot."""
+
+Layers = tuple[tuple[np.ndarray, np.ndarray], ...]
+"""(kernel, bias) NumPy pairs of the Dense layers, input to output."""
+
+
+class Outcome(StrEnum):
+    """How a run ended. A ``StrEnum`` so that it reads and serialises as its plain word."""
+
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class Started:
+    config: TrainConfig
+    total_steps: int
+    steps_per_epoch: int
+    train_size: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """After each chunk: the last chunk's mean loss/accuracy and the epoch's running mean."""
+
+    step: int
+    total_steps: int
+    epoch: float
+    loss: float
+    accuracy: float
+    loss_avg: float
+    accuracy_avg: float
+    samples_per_second: float
+    eta_seconds: float
+    learning_rate: float
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total_steps if self.total_steps else 1.0
+
+
+@dataclass(frozen=True)
+class Validated:
+    step: int
+    epoch: float
+    loss: float
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    learning_rate: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LearningRateChanged:
+    """A learning rate set through :meth:`TrainControl.set_learning_rate` took effect."""
+
+    step: int
+    epoch: float
+    learning_rate: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The weights now and at initialisation, for someone watching the network learn.
+
+    Yielded only when :attr:`TrainControl.snapshot_seconds` asks for it: at the start and then
+    after a chunk, at most once per that many seconds of training. ``layers`` and ``initial``
+    are NumPy copies that training never writes to, safe to read from any thread.
+    ``dead_share`` is, per hidden layer, the share of ReLU units that do not fire on any of
+    the same :data:`DEAD_UNIT_IMAGES` validation images (None for tanh and sigmoid, which
+    have no dead units). ``seconds`` is the training clock (pauses excluded).
+    """
+
+    step: int
+    epoch: float
+    seconds: float
+    layers: Layers
+    initial: Layers
+    dead_share: tuple[float, ...] | None
+
+
+@dataclass
+class History:
+    """The curves: training running averages per chunk, validation and learning rate."""
+
+    epoch: list[float] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_epoch: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    lr_epoch: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {name: [round(float(v), 6) for v in values] for name, values in vars(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> History:
+        known = set(vars(cls()))
+        return cls(**{k: list(v) for k, v in values.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a run and how it ended (:class:`Outcome`).
+
+    ``model`` is the Keras model (for a diverged run, with the last weights whose loss was
+    finite) and ``evaluation`` its result on the 10,000 test images; both are None when the run
+    was cancelled before its first step.
+    """
+
+    status: Outcome
+    message: str
+    config: TrainConfig
+    model: Any
+    history: History
+    evaluation: Evaluation | None
+    seconds: float
+    steps: int
+    initial: Layers | None = None
+    """The weights at initialisation (kept anyway), for a before/after view of the run."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Outcome.COMPLETED
+
+
+Event = Started | Progress | Validated | EpochEnd | Snapshot | LearningRateChanged | Finished
