@@ -60,6 +60,17 @@ _FIELD_TYPES: dict[str, Any] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="digitpad", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
+    entry = parser.add_mutually_exclusive_group()
+    entry.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add digitpad to your desktop's application menu (Linux) and exit",
+    )
+    entry.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove digitpad from your desktop's application menu and exit",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     app = sub.add_parser("app", help="open the window (the default)")
@@ -73,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--name", help="save under this name (default: PRESET-DATE-TIME)")
     train.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     train.add_argument("--no-save", action="store_true", help="train and evaluate only")
+    train.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="also write TensorBoard logs to DIR/NAME (open with: tensorboard --logdir DIR)",
+    )
     _add_common(train)
 
     evaluate = sub.add_parser("eval", help="test accuracy, per-class accuracy, confusion matrix")
@@ -93,6 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", help="model name or folder (default: the default)")
     predict.add_argument("--store", help="the user's model store folder")
     predict.add_argument("--json", action="store_true", help="one JSON object per image")
+
+    from digitpad.export import FORMATS as export_formats
+
+    export = sub.add_parser("export", help="export a model as a SavedModel, .tflite or .npz")
+    export.add_argument("model", help="model name or folder")
+    export.add_argument("--format", required=True, choices=export_formats, dest="export_format")
+    export.add_argument("--to", help="the file or folder to write (default: next to you)")
+    export.add_argument("--overwrite", action="store_true", help="replace what is there")
+    _add_common(export)
     return parser
 
 
@@ -109,12 +134,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     # are logged before TensorFlow reads it and still appear.)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return _desktop_entry(install=args.install_desktop_entry)
     command = args.command or "app"
     try:
         return _COMMANDS[command](args)
     except DigitpadError as exc:
         print(f"digitpad {command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _desktop_entry(*, install: bool) -> int:
+    from digitpad import desktop_entry
+
+    try:
+        if install:
+            paths = desktop_entry.install()
+            print("installed the menu entry: " + ", ".join(str(p) for p in paths))
+        else:
+            paths = desktop_entry.uninstall()
+            print(
+                "removed " + ", ".join(str(p) for p in paths)
+                if paths
+                else "there was no digitpad menu entry to remove"
+            )
+    except DigitpadError as exc:
+        print(f"digitpad: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -161,11 +208,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     store = ModelStore(user_store_dir(args.store))
     if not args.no_save and name in store and not args.overwrite:
         raise DigitpadError(f"a model named {name!r} already exists (use --overwrite)")
+    logdir = None
+    if args.tensorboard:
+        from digitpad.tensorboard_log import run_logdir
+
+        logdir = run_logdir(args.tensorboard, name)  # made now: a bad DIR fails before training
     data = load_mnist(args.data, verify=not args.no_verify)
     control = TrainControl()
     started = time.perf_counter()
+    events = train(config, data, control)
+    if logdir is not None:
+        from digitpad.tensorboard_log import record
+
+        events = record(events, logdir, control)
     with _cancel_on_interrupt(control):
-        finished = _run_with_progress(train(config, data, control), quiet=args.json)
+        finished = _run_with_progress(events, quiet=args.json)
     if finished.status is Outcome.CANCELLED:
         _report(args, {"status": "cancelled", "message": finished.message}, "stopped: not saved")
         return EXIT_INTERRUPTED
@@ -180,6 +237,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "name": name if path else None,
         "path": str(path) if path else None,
         "config": config.to_dict(),
+        "tensorboard": str(logdir) if logdir else None,
         "train_seconds": round(finished.seconds, 2),
         "wall_seconds": round(time.perf_counter() - started, 2),
         **(finished.evaluation.summary() if finished.evaluation else {}),
@@ -278,6 +336,31 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from digitpad.data import load_mnist
+    from digitpad.export import check_target, default_target, export_model
+    from digitpad.store import find_model
+
+    folder = find_model(args.model, args.store)
+    target = Path(args.to) if args.to else default_target(folder.name, args.export_format)
+    check_target(target, overwrite=args.overwrite)  # before minutes of loading and converting
+    data = load_mnist(args.data, verify=not args.no_verify)
+    report = export_model(folder, args.export_format, target, data.test.x, overwrite=args.overwrite)
+    result = {
+        "model": folder.name,
+        "format": report.format,
+        "path": str(report.path),
+        "images_checked": report.images_checked,
+        "max_difference": report.max_difference,
+        "tolerance": report.tolerance,
+        "same_answers": report.same_answers,
+    }
+    _report(args, result, report.summary())
+    return 0
+
+
 _COMMANDS = {
     "app": _cmd_app,
     "train": _cmd_train,
@@ -285,6 +368,7 @@ _COMMANDS = {
     "models": _cmd_models,
     "delete": _cmd_delete,
     "predict": _cmd_predict,
+    "export": _cmd_export,
 }
 
 

@@ -208,6 +208,31 @@ class ModelStore:
         os.replace(folder, trash)
         shutil.rmtree(trash, ignore_errors=True)
 
+    def rename(self, name: str, new_name: str) -> Path:
+        """Give model ``name`` the name ``new_name`` (never over another model); its new folder.
+
+        The folder is renamed in one step, so the model is always whole under one of its two
+        names; ``meta.json``'s own ``name`` then follows, atomically.
+        """
+        folder, target = self.folder(name), self.folder(new_name)
+        if not self.writable:
+            raise StoreError(f"{self.root}: this store is read-only")
+        if not folder.is_dir():
+            raise StoreError(f"no model named {name!r} in {self.root}")
+        if target.exists():
+            raise StoreError(f"a model named {new_name!r} already exists in {self.root}")
+        try:
+            os.rename(folder, target)
+        except OSError as exc:
+            raise StoreError(f"{folder}: could not rename ({exc.strerror or exc})") from None
+        with contextlib.suppress(OSError, StoreError):
+            meta = read_meta(target)
+            meta["name"] = new_name
+            temporary = target / f".{META_FILE}.{os.getpid()}.tmp"
+            temporary.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+            os.replace(temporary, target / META_FILE)
+        return target
+
 
 def stores(user_store: Path | str | None = None) -> list[ModelStore]:
     """The user's store, then the bundled one: a name is looked up in that order."""
