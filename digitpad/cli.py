@@ -17,44 +17,55 @@ from collections.abc import Sequence
 from typing import Any
 
 from digitpad import __version__
-from digitpad.config import FIELD_HELP, PRESETS, TrainConfig, parse_hidden, preset
-from digitpad.errors import DigitpadError
+from digitpad.config import PRESETS, SETTINGS, Setting, TrainConfig, preset
+from digitpad.errors import ConfigError, DigitpadError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # An abbreviation must never pick an option the user did not name: with abbreviations
+        # on, `--lr 1e-4` was taken as `--lr-decay 1e-4`.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, no usage dump
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+def _add_setting(parser: argparse.ArgumentParser, spec: Setting) -> None:
+    """One ``train`` flag for a :class:`TrainConfig` field, built from its declaration."""
+    if spec.kind is bool:
+        parser.add_argument(
+            *spec.cli_flags,
+            dest=spec.name,
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=spec.help_text,
+        )
+        return
+
+    def parse(text: str) -> Any:
+        try:
+            return spec.parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(exc.reason) from None
+
+    parse.__name__ = spec.name  # argparse names the type in some messages
+    metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else _METAVARS.get(spec.kind)
+    parser.add_argument(
+        *spec.cli_flags,
+        dest=spec.name,
+        type=parse,
+        default=None,
+        metavar=metavar,
+        help=spec.help_text,
+    )
 
 
-_FIELD_TYPES: dict[str, Any] = {
-    "hidden": str,
-    "activation": str,
-    "dropout": float,
-    "l2": float,
-    "init": str,
-    "loss": str,
-    "optimizer": str,
-    "learning_rate": float,
-    "momentum": float,
-    "lr_decay": float,
-    "batch_size": int,
-    "epochs": int,
-    "seed": int,
-    "augment": _bool,
-    "validate_every": int,
-}
+_METAVARS = {int: "N", float: "X", tuple: "WIDTHS", str: "TEXT"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,9 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model and save it to the store")
     train.add_argument("--preset", default="tutorial", help=f"one of {', '.join(PRESETS)}")
-    for name, kind in _FIELD_TYPES.items():
-        flag = "--" + name.replace("_", "-")
-        train.add_argument(flag, dest=name, type=kind, default=None, help=FIELD_HELP[name])
+    for spec in SETTINGS.values():
+        _add_setting(train, spec)
     train.add_argument("--name", help="save under this name (default: PRESET-DATE-TIME)")
     train.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     train.add_argument("--no-save", action="store_true", help="train and evaluate only")
@@ -120,11 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The preset with every flag the user gave applied, validated."""
     config = preset(args.preset)
-    changes = {
-        name: getattr(args, name) for name in _FIELD_TYPES if getattr(args, name) is not None
-    }
-    if "hidden" in changes:
-        changes["hidden"] = parse_hidden(changes["hidden"])
+    changes = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
     return config.replace(**changes).validate()
 
 
