@@ -289,11 +289,6 @@ class TrainConfig:
         low=0, high=10**9, unit="steps (0: each epoch)",
     )  # fmt: skip
 
-    label_smoothing: float = setting(
-        0.0, "Label smoothing", "share of each target spread over the other classes",
-        low=0.0, high=1.0, high_open=True, step=0.05,
-    )  # fmt: skip
-
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied (not validated)."""
         return dataclasses.replace(self, **changes)
