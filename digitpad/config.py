@@ -270,7 +270,7 @@ class TrainConfig:
         low=0.0, high=1.0, step=0.0001, adaptive_step=True,
     )  # fmt: skip
     batch_size: int = setting(
-        100, "Batch size", "images per training step", low=1, high=MAX_BATCH, unit="images",
+        100, "Batch size", "images per training step", low=1, high=MAX_BATCH,
     )  # fmt: skip
     epochs: int = setting(
         10, "Epochs", "passes over the 55,000 training images", low=1, high=MAX_EPOCHS,
