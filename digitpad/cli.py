@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from digitpad import __version__
-from digitpad.config import PRESETS, SETTINGS, Setting, TrainConfig, preset
+from digitpad.config import PRESETS, SETTINGS, TrainConfig, preset
 from digitpad.errors import ConfigError, DigitpadError
+from digitpad.setting import Setting
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from digitpad.config import SETTINGS, Setting
+from digitpad.config import SETTINGS
+from digitpad.setting import Setting
 
 
 def inside(spec: Setting) -> list[Any]:

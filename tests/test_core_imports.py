@@ -19,11 +19,13 @@ CORE = [
     "model",
     "paths",
     "preprocess",
+    "setting",
     "store",
     "training",
 ]
 CANVAS_PATH = [
     "config",
+    "setting",
     "data",
     "evaluation",
     "inference",

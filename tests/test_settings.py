@@ -12,14 +12,9 @@ import pytest
 from setting_cases import GARBAGE, NUMBER_FIELDS, inside, outside
 
 from digitpad.cli import build_parser, config_from_args, main
-from digitpad.config import (
-    FIELD_HELP,
-    PRESETS,
-    SETTINGS,
-    TrainConfig,
-    format_number,
-)
+from digitpad.config import FIELD_HELP, PRESETS, SETTINGS, TrainConfig
 from digitpad.errors import ConfigError
+from digitpad.setting import format_number
 
 CASES_IN = [(name, value) for name, spec in SETTINGS.items() for value in inside(spec)]
 CASES_OUT = [(name, value) for name, spec in SETTINGS.items() for value in outside(spec)]

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.config import PRESETS, SETTINGS, Setting, TrainConfig
+from digitpad.config import PRESETS, SETTINGS, TrainConfig
 from digitpad.errors import ConfigError
+from digitpad.setting import Setting
 
 CUSTOM = "custom"
 
