@@ -124,7 +124,7 @@ class Setting:
             try:
                 value = float(stripped)
             except ValueError:
-                raise self.error(f"{text!r} is not a number") from None
+                raise self.error(f"{text!r} is not a number{_point_hint(stripped)}") from None
             if not math.isfinite(value):
                 raise self.error(f"{text!r} is not a finite number")
         else:
@@ -198,6 +198,15 @@ class Setting:
                     f"width {item} must be between {format_number(self.low)} "
                     f"and {format_number(self.high)}"
                 )
+
+
+def _point_hint(text: str) -> str:
+    """A hint for a decimal comma (``0,5``): the numbers here are written with a point."""
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return ""
+    return f" (write {text.replace(',', '.')})" if text.count(",") == 1 else ""
 
 
 def setting(default: Any, label: str, help: str, **details: Any) -> Any:

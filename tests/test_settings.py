@@ -153,3 +153,8 @@ def test_the_learning_rate_errors_say_which_end():
         spec.parse("0")
     with pytest.raises(ConfigError, match="must be at most 100"):
         spec.parse("100.5")
+
+
+def test_a_decimal_comma_is_refused_with_the_spelling_that_works():
+    with pytest.raises(ConfigError, match=r"'0,5' is not a number \(write 0.5\)"):
+        SETTINGS["dropout"].parse("0,5")

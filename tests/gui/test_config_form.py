@@ -205,3 +205,23 @@ def test_a_value_edit_outside_the_form_shows_its_own_problem(qtbot):
     assert "must be more than 0" in edit.problem
     assert label is not None and label.isVisible() and "more than 0" in label.text()
     assert edit.value() == 1e-4  # the last good value, for whoever asks before it is fixed
+
+
+def test_the_live_learning_rate_takes_1e_4_and_explains_0(qtbot, train_tab):
+    """The Train tab's "Learning rate now" box is the same editor, with the same rules."""
+    tab = train_tab
+    tab.form.set_config(TrainConfig(hidden=(32,), epochs=1000, batch_size=50))
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.live_rate.isEnabled(), timeout=60_000)
+
+    type_into(qtbot, tab.live_rate, "0", then=Qt.Key.Key_Return)
+    assert tab.live_rate.text() == "0"
+    assert "must be more than 0" in tab.live_rate.problem
+    assert not tab.set_rate_button.isEnabled()
+    assert "Learning rate 0 " not in tab.notice.text.text()
+
+    type_into(qtbot, tab.live_rate, "1e-4", then=Qt.Key.Key_Return)
+    assert "Learning rate 0.0001" in tab.notice.text.text()
+    assert tab.set_rate_button.isEnabled()
+    with qtbot.waitSignal(tab.running_changed, timeout=10_000):
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
