@@ -8,6 +8,7 @@ with status 2; ``--json`` prints one machine-readable JSON object instead of tex
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import signal
@@ -34,6 +35,26 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # one line, no usage dump
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # Refuse unknown flags here rather than in the top parser, so that the message names
+        # the subcommand and the flags an abbreviation would once have picked.
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggest(extras)}")
+        return namespace, extras
+
+    def _suggest(self, extras: list[str]) -> str:
+        options = [option for action in self._actions for option in action.option_strings]
+        for extra in extras:
+            typed = extra.split("=", 1)[0]
+            if not typed.startswith("--"):
+                continue
+            matches = [option for option in options if option.startswith(typed)]
+            matches = matches or difflib.get_close_matches(typed, options, n=3)
+            if matches:
+                return f" (did you mean {' or '.join(matches)}?)"
+        return ""
 
 
 def _add_setting(parser: argparse.ArgumentParser, spec: Setting) -> None:

@@ -111,7 +111,16 @@ def test_small_learning_rates_keep_full_precision():
 )
 def test_no_abbreviation_picks_an_option_the_user_did_not_name(capsys, argv):
     err = refused(capsys, *argv)
-    assert "unrecognized arguments" in err and argv[0] in err
+    assert err.startswith("digitpad train: error: unrecognized arguments: " + argv[0])
+    assert "did you mean --" in err  # the full spellings it could have meant
+
+
+def test_the_suggestions_name_every_flag_an_abbreviation_could_mean(capsys):
+    err = refused(capsys, "--l", "0.1")
+    assert all(f" {flag} " in err or f" {flag}?" in err for flag in ("--lr", "--lr-decay", "--l2"))
+    assert "(did you mean --learning-rate?)" in refused(capsys, "--learning=0.1")
+    assert "(did you mean --epochs?)" in refused(capsys, "--epoch", "3")
+    assert "(did you mean --epochs?)" in refused(capsys, "--epohcs", "3")  # a typo
 
 
 def test_no_subcommand_takes_abbreviations(capsys):
