@@ -46,8 +46,15 @@ class _Parser(argparse.ArgumentParser):
 
     def _suggest(self, extras: list[str]) -> str:
         options = [option for action in self._actions for option in action.option_strings]
+        switches = [
+            " or ".join(action.option_strings)
+            for action in self._actions
+            if isinstance(action, argparse.BooleanOptionalAction)
+        ]
         for extra in extras:
             typed = extra.split("=", 1)[0]
+            if switches and typed.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                return f" (on/off settings are switches: {', '.join(switches)})"
             if not typed.startswith("--"):
                 continue
             matches = [option for option in options if option.startswith(typed)]

@@ -137,7 +137,8 @@ def test_boolean_settings_are_switches(capsys, name):
     assert getattr(parse_train(flag), name) is True
     assert getattr(parse_train("--preset", "best", "--no-" + flag[2:]), name) is False
     assert getattr(parse_train(), name) == getattr(PRESETS["tutorial"], name)
-    refused(capsys, flag, "true")  # a switch takes no value
+    err = refused(capsys, flag, "true")  # a switch takes no value, and says so
+    assert f"switches: {flag} or --no-{flag[2:]}" in err
 
 
 def test_a_preset_value_is_kept_unless_its_flag_is_given():
