@@ -11,6 +11,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -32,6 +33,9 @@ class _Parser(argparse.ArgumentParser):
         # on, `--lr 1e-4` was taken as `--lr-decay 1e-4`.
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        # Python 3.11's argparse takes `-1e-4` for an option ("expected one argument"): read a
+        # negative number in scientific notation as a value, so its range is what is refused.
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message: str) -> None:  # one line, no usage dump
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")

@@ -129,7 +129,7 @@ class Setting:
                 raise self.error(f"{text!r} is not a finite number")
         else:
             value = stripped
-        self.check(value)
+        self.check(value, shown=stripped)
         return value
 
     def format(self, value: Any) -> str:
@@ -144,8 +144,11 @@ class Setting:
 
     # --- checking a value -----------------------------------------------------------------
 
-    def check(self, value: Any) -> None:
-        """Return if ``value`` is allowed, else raise :class:`ConfigError` naming this field."""
+    def check(self, value: Any, *, shown: str | None = None) -> None:
+        """Return if ``value`` is allowed, else raise :class:`ConfigError` naming this field.
+
+        ``shown`` is the value as the user typed it, quoted instead of the number's own text.
+        """
         if self.choices:
             if value not in self.choices:
                 choices = ", ".join(self.choices)
@@ -156,14 +159,14 @@ class Setting:
         elif self.kind is tuple:
             self._check_items(value)
         elif self.kind is int:
-            self._check_int(value)
+            self._check_int(value, shown)
         elif self.kind is float:
-            self._check_float(value)
+            self._check_float(value, shown)
 
     def error(self, reason: str) -> ConfigError:
         return ConfigError(self.name, reason)
 
-    def _check_float(self, value: Any) -> None:
+    def _check_float(self, value: Any, shown: str | None = None) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"{value!r} is not a number")
         if not math.isfinite(value):
@@ -175,14 +178,15 @@ class Setting:
             need = f"{'less than' if self.high_open else 'at most'} {format_number(high)}"
         else:
             return
-        raise self.error(f"{format_number(value)} is outside {self.interval()}: must be {need}")
+        shown = shown or format_number(value)
+        raise self.error(f"{shown} is outside {self.interval()}: must be {need}")
 
-    def _check_int(self, value: Any) -> None:
+    def _check_int(self, value: Any, shown: str | None = None) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(f"{value!r} is not a whole number")
         if not self.low <= value <= self.high:  # type: ignore[operator]
             raise self.error(
-                f"{value} must be between {format_number(self.low)} and {format_number(self.high)}"
+                f"{shown or value} must be between {format_number(self.low)} and {format_number(self.high)}"
             )
 
     def _check_items(self, value: Any) -> None:

@@ -168,3 +168,9 @@ def test_the_learning_rate_errors_say_which_end():
 def test_a_decimal_comma_is_refused_with_the_spelling_that_works():
     with pytest.raises(ConfigError, match=r"'0,5' is not a number \(write 0.5\)"):
         SETTINGS["dropout"].parse("0,5")
+
+
+@pytest.mark.parametrize("text", ["-1e-4", "-1E-4", "-0.5", "-.5", "-3"])
+def test_a_negative_number_is_a_value_refused_by_its_range(capsys, text):
+    err = refused(capsys, "--lr", text)
+    assert f"{text} is outside (0, 100]: must be more than 0" in err  # quoted as typed
