@@ -185,9 +185,8 @@ class Setting:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(f"{value!r} is not a whole number")
         if not self.low <= value <= self.high:  # type: ignore[operator]
-            raise self.error(
-                f"{shown or value} must be between {format_number(self.low)} and {format_number(self.high)}"
-            )
+            low, high = format_number(self.low), format_number(self.high)
+            raise self.error(f"{shown or value} must be between {low} and {high}")
 
     def _check_items(self, value: Any) -> None:
         if not isinstance(value, tuple) or not value:
