@@ -8,8 +8,10 @@ with status 2; ``--json`` prints one machine-readable JSON object instead of tex
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -17,44 +19,86 @@ from collections.abc import Sequence
 from typing import Any
 
 from digitpad import __version__
-from digitpad.config import FIELD_HELP, PRESETS, TrainConfig, parse_hidden, preset
-from digitpad.errors import DigitpadError
+from digitpad.config import PRESETS, SETTINGS, TrainConfig, preset
+from digitpad.errors import ConfigError, DigitpadError
+from digitpad.setting import Setting
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # An abbreviation must never pick an option the user did not name: with abbreviations
+        # on, `--lr 1e-4` was taken as `--lr-decay 1e-4`.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        # Python 3.11's argparse takes `-1e-4` for an option ("expected one argument"): read a
+        # negative number in scientific notation as a value, so its range is what is refused.
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
     def error(self, message: str) -> None:  # one line, no usage dump
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # Refuse unknown flags here rather than in the top parser, so that the message names
+        # the subcommand and the flags an abbreviation would once have picked.
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggest(extras)}")
+        return namespace, extras
 
-def _bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+    def _suggest(self, extras: list[str]) -> str:
+        options = [option for action in self._actions for option in action.option_strings]
+        switches = [
+            " or ".join(action.option_strings)
+            for action in self._actions
+            if isinstance(action, argparse.BooleanOptionalAction)
+        ]
+        for extra in extras:
+            typed = extra.split("=", 1)[0]
+            if switches and typed.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                return f" (on/off settings are switches: {', '.join(switches)})"
+            if not typed.startswith("--"):
+                continue
+            matches = [option for option in options if option.startswith(typed)]
+            matches = matches or difflib.get_close_matches(typed, options, n=3)
+            if matches:
+                return f" (did you mean {' or '.join(matches)}?)"
+        return ""
 
 
-_FIELD_TYPES: dict[str, Any] = {
-    "hidden": str,
-    "activation": str,
-    "dropout": float,
-    "l2": float,
-    "init": str,
-    "loss": str,
-    "optimizer": str,
-    "learning_rate": float,
-    "momentum": float,
-    "lr_decay": float,
-    "batch_size": int,
-    "epochs": int,
-    "seed": int,
-    "augment": _bool,
-    "validate_every": int,
-}
+def _add_setting(parser: argparse.ArgumentParser, spec: Setting) -> None:
+    """One ``train`` flag for a :class:`TrainConfig` field, built from its declaration."""
+    if spec.kind is bool:
+        parser.add_argument(
+            *spec.cli_flags,
+            dest=spec.name,
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=spec.help_text,
+        )
+        return
+
+    def parse(text: str) -> Any:
+        try:
+            return spec.parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(exc.reason) from None
+
+    parse.__name__ = spec.name  # argparse names the type in some messages
+    metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else _METAVARS.get(spec.kind)
+    parser.add_argument(
+        *spec.cli_flags,
+        dest=spec.name,
+        type=parse,
+        default=None,
+        metavar=metavar,
+        help=spec.help_text,
+    )
+
+
+_METAVARS = {int: "N", float: "X", tuple: "WIDTHS", str: "TEXT"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,9 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model and save it to the store")
     train.add_argument("--preset", default="tutorial", help=f"one of {', '.join(PRESETS)}")
-    for name, kind in _FIELD_TYPES.items():
-        flag = "--" + name.replace("_", "-")
-        train.add_argument(flag, dest=name, type=kind, default=None, help=FIELD_HELP[name])
+    for spec in SETTINGS.values():
+        _add_setting(train, spec)
     train.add_argument("--name", help="save under this name (default: PRESET-DATE-TIME)")
     train.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     train.add_argument("--no-save", action="store_true", help="train and evaluate only")
@@ -167,11 +210,7 @@ def _desktop_entry(*, install: bool) -> int:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The preset with every flag the user gave applied, validated."""
     config = preset(args.preset)
-    changes = {
-        name: getattr(args, name) for name in _FIELD_TYPES if getattr(args, name) is not None
-    }
-    if "hidden" in changes:
-        changes["hidden"] = parse_hidden(changes["hidden"])
+    changes = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
     return config.replace(**changes).validate()
 
 

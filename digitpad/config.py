@@ -1,24 +1,25 @@
-"""Training settings: one dataclass, the tutorials' presets as data, and validation.
+"""Training settings: one dataclass whose fields say everything about themselves, the tutorials'
+presets as data, and validation.
 
 The fields cover the classic TensorFlow MNIST tutorial (784-200-10 ReLU, Adam 1e-3, batch 100,
 10 epochs) and its exercises: other widths and depths, tanh/sigmoid, MSE loss, dropout, L2,
 SGD with or without momentum, per-epoch learning-rate decay, and augmentation for drawings.
+
+Each field is declared once, with :func:`~digitpad.setting.setting`: its type, default,
+limits, choices, help, form label and CLI spelling. :data:`SETTINGS` collects those
+declarations; validation, the ``digitpad train`` flags (``cli.py``) and the Train tab's editors
+(``gui/config_form.py``) are all built from it, so a new hyperparameter is one new field here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
+import typing
 from dataclasses import dataclass
 from typing import Any
 
 from digitpad.errors import ConfigError
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid")
-INITS = ("truncated_normal", "glorot", "he")
-LOSSES = ("cross_entropy", "mse")
-OPTIMIZERS = ("adam", "sgd", "momentum")
+from digitpad.setting import Setting, parse_widths, setting
 
 MAX_WIDTH = 8192
 MAX_LAYERS = 8
@@ -30,21 +31,71 @@ MAX_BATCH = 55_000
 class TrainConfig:
     """Everything that decides how a model is built and trained."""
 
-    hidden: tuple[int, ...] = (200,)
-    activation: str = "relu"
-    dropout: float = 0.0
-    l2: float = 0.0
-    init: str = "truncated_normal"
-    loss: str = "cross_entropy"
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    momentum: float = 0.9
-    lr_decay: float = 1.0
-    batch_size: int = 100
-    epochs: int = 10
-    seed: int = 0
-    augment: bool = False
-    validate_every: int = 0
+    hidden: tuple[int, ...] = setting(
+        (200,), "Hidden layers", "hidden layer widths, e.g. 200 or 50,30",
+        low=1, high=MAX_WIDTH, max_items=MAX_LAYERS, hint="e.g. 200 or 50,30",
+    )  # fmt: skip
+    activation: str = setting(
+        "relu", "Activation", "hidden activation",
+        choices={"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"},
+    )  # fmt: skip
+    init: str = setting(
+        "truncated_normal", "Weight init",
+        "weight init: truncated_normal has the tutorial's stddev 0.01",
+        choices={
+            "truncated_normal": "truncated normal (σ 0.01)",
+            "glorot": "Glorot uniform",
+            "he": "He normal",
+        },
+    )  # fmt: skip
+    dropout: float = setting(
+        0.0, "Dropout", "dropout rate after each hidden layer",
+        low=0.0, high=1.0, high_open=True, step=0.05,
+    )  # fmt: skip
+    loss: str = setting(
+        "cross_entropy", "Loss", "loss: softmax cross-entropy, or mse on the softmax outputs",
+        choices={"cross_entropy": "softmax cross-entropy", "mse": "mean squared error"},
+    )  # fmt: skip
+    optimizer: str = setting(
+        "adam", "Optimizer", "optimizer: momentum is SGD with momentum",
+        choices={"adam": "Adam", "sgd": "SGD", "momentum": "SGD with momentum"},
+    )  # fmt: skip
+    learning_rate: float = setting(
+        1e-3, "Learning rate", "step size; 1e-4 and 0.0001 both work",
+        flags=("--lr", "--learning-rate"), low=0.0, high=100.0, low_open=True,
+        step=0.001, adaptive_step=True,
+    )  # fmt: skip
+    momentum: float = setting(
+        0.9, "Momentum", "momentum for the momentum optimizer",
+        low=0.0, high=1.0, high_open=True, step=0.05, used_when=("optimizer", "momentum"),
+    )  # fmt: skip
+    lr_decay: float = setting(
+        1.0, "LR decay / epoch", "multiply the learning rate by this after each epoch",
+        low=0.0, high=1.0, low_open=True, step=0.05,
+    )  # fmt: skip
+    l2: float = setting(
+        0.0, "L2 penalty", "L2 weight decay on the weights",
+        low=0.0, high=1.0, step=0.0001, adaptive_step=True,
+    )  # fmt: skip
+    batch_size: int = setting(
+        100, "Batch size", "images per training step", low=1, high=MAX_BATCH,
+    )  # fmt: skip
+    epochs: int = setting(
+        10, "Epochs", "passes over the 55,000 training images", low=1, high=MAX_EPOCHS,
+    )  # fmt: skip
+    seed: int = setting(
+        0, "Seed", "random seed: same seed, same result", low=0, high=2**31 - 1,
+    )  # fmt: skip
+    augment: bool = setting(
+        False, "Augment",
+        "each epoch, small random shifts, rotations, scaling, shear, elastic distortion "
+        "and bolder or thinner strokes",
+        hint="distort the training images each epoch",
+    )  # fmt: skip
+    validate_every: int = setting(
+        0, "Validate every", "also validate every N steps (0: once per epoch)",
+        low=0, high=10**9, unit="steps (0: each epoch)",
+    )  # fmt: skip
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied (not validated)."""
@@ -52,40 +103,30 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Return ``self`` if every field is valid, else raise :class:`ConfigError` naming it."""
-        _check_hidden(self.hidden)
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("init", self.init, INITS)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_number("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
-        _check_number("l2", self.l2, low=0.0, high=1.0)
-        _check_number("learning_rate", self.learning_rate, low=0.0, high=100.0, low_open=True)
-        _check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        _check_number("lr_decay", self.lr_decay, low=0.0, high=1.0, low_open=True)
-        _check_int("batch_size", self.batch_size, low=1, high=MAX_BATCH)
-        _check_int("epochs", self.epochs, low=1, high=MAX_EPOCHS)
-        _check_int("seed", self.seed, low=0, high=2**31 - 1)
-        _check_int("validate_every", self.validate_every, low=0, high=10**9)
-        if not isinstance(self.augment, bool):
-            raise ConfigError("augment", f"must be true or false, not {self.augment!r}")
+        for spec in SETTINGS.values():
+            spec.check(getattr(self, spec.name))
         return self
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (``hidden`` as a list)."""
-        values = {f.name: getattr(self, f.name) for f in _public_fields()}
-        values["hidden"] = list(self.hidden)
-        return values
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in ((name, getattr(self, name)) for name in SETTINGS)
+        }
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """A config from :meth:`to_dict`'s output; unknown keys are an error. Validated."""
-        known = {f.name for f in _public_fields()}
-        unknown = sorted(set(values) - known)
+        unknown = sorted(set(values) - set(SETTINGS))
         if unknown:
-            raise ConfigError(unknown[0], f"unknown setting (known: {', '.join(sorted(known))})")
+            raise ConfigError(unknown[0], f"unknown setting (known: {', '.join(sorted(SETTINGS))})")
         values = dict(values)
-        if "hidden" in values:
-            values["hidden"] = parse_hidden(values["hidden"])
+        for name in values:
+            if SETTINGS[name].kind is tuple:
+                try:
+                    values[name] = parse_hidden(values[name])
+                except ConfigError as exc:
+                    raise SETTINGS[name].error(exc.reason) from None
         return cls(**values).validate()
 
     def describe(self) -> str:
@@ -101,24 +142,25 @@ class TrainConfig:
         return ", ".join([text, *extras])
 
 
-FIELD_HELP = {
-    "hidden": "hidden layer widths, e.g. 200 or 50,30",
-    "activation": "hidden activation: " + ", ".join(ACTIVATIONS),
-    "dropout": "dropout rate after each hidden layer, in [0, 1)",
-    "l2": "L2 weight decay on the weights",
-    "init": "weight init: truncated_normal (stddev 0.01, as the tutorial), glorot or he",
-    "loss": "cross_entropy (softmax) or mse (on the softmax outputs)",
-    "optimizer": "adam, sgd, or momentum (SGD with momentum)",
-    "learning_rate": "step size, > 0",
-    "momentum": "momentum for the momentum optimizer, in [0, 1)",
-    "lr_decay": "multiply the learning rate by this after each epoch, in (0, 1]",
-    "batch_size": "images per training step",
-    "epochs": "passes over the 55,000 training images",
-    "seed": "random seed: same seed, same result",
-    "augment": "each epoch, small random shifts, rotations, scaling, shear, elastic distortion "
-    "and bolder or thinner strokes",
-    "validate_every": "also validate every N steps (0: once per epoch)",
-}
+def _settings() -> dict[str, Setting]:
+    kinds = typing.get_type_hints(TrainConfig)
+    specs = {}
+    for field in dataclasses.fields(TrainConfig):
+        kind = typing.get_origin(kinds[field.name]) or kinds[field.name]
+        specs[field.name] = dataclasses.replace(
+            field.metadata["setting"], name=field.name, kind=kind, default=field.default
+        )
+    return specs
+
+
+SETTINGS: dict[str, Setting] = _settings()
+"""Every field's :class:`Setting`, in declaration order (the form's and ``--help``'s order)."""
+
+FIELD_HELP = {name: spec.help_text for name, spec in SETTINGS.items()}
+ACTIVATIONS = tuple(SETTINGS["activation"].choices)
+INITS = tuple(SETTINGS["init"].choices)
+LOSSES = tuple(SETTINGS["loss"].choices)
+OPTIMIZERS = tuple(SETTINGS["optimizer"].choices)
 
 _BEST = TrainConfig(
     hidden=(800, 800),
@@ -156,64 +198,4 @@ def preset(name: str) -> TrainConfig:
 
 def parse_hidden(value: Any) -> tuple[int, ...]:
     """Hidden widths from ``"200"``, ``"50,30"``, ``"50-30"`` or a sequence of ints."""
-    if isinstance(value, str):
-        if re.search(r"(^|[,\s])-", value.strip()):  # "-5" is a negative width, not "5"
-            raise ConfigError("hidden", f"{value!r}: widths must be positive")
-        parts = [p for p in value.replace("-", ",").replace(" ", ",").split(",") if p]
-        try:
-            value = [int(p) for p in parts]
-        except ValueError:
-            raise ConfigError("hidden", f"{value!r} is not a list of whole numbers") from None
-    try:
-        widths = tuple(value)
-    except TypeError:
-        raise ConfigError("hidden", f"{value!r} is not a list of widths") from None
-    return widths
-
-
-def _public_fields() -> tuple[dataclasses.Field, ...]:
-    return dataclasses.fields(TrainConfig)
-
-
-def _check_hidden(hidden: Any) -> None:
-    if not isinstance(hidden, tuple) or not hidden:
-        raise ConfigError("hidden", "needs at least one hidden layer width")
-    if len(hidden) > MAX_LAYERS:
-        raise ConfigError("hidden", f"at most {MAX_LAYERS} hidden layers, not {len(hidden)}")
-    for width in hidden:
-        if isinstance(width, bool) or not isinstance(width, int):
-            raise ConfigError("hidden", f"width {width!r} is not a whole number")
-        if not 1 <= width <= MAX_WIDTH:
-            raise ConfigError("hidden", f"width {width} must be between 1 and {MAX_WIDTH}")
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(name, f"unknown value {value!r} (choose {', '.join(choices)})")
-
-
-def _check_number(
-    name: str,
-    value: Any,
-    *,
-    low: float,
-    high: float,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(name, f"{value!r} is not a number")
-    if not math.isfinite(value):
-        raise ConfigError(name, f"must be a finite number, not {value}")
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ConfigError(name, f"{value:g} is outside {left}{low:g}, {high:g}{right}")
-
-
-def _check_int(name: str, value: Any, *, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(name, f"{value!r} is not a whole number")
-    if not low <= value <= high:
-        raise ConfigError(name, f"{value} must be between {low} and {high}")
+    return parse_widths(value, "hidden")

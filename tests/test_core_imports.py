@@ -19,6 +19,7 @@ CORE = [
     "model",
     "paths",
     "preprocess",
+    "setting",
     "store",
     "training",
     "training.events",
@@ -28,6 +29,7 @@ CORE = [
 ]
 CANVAS_PATH = [
     "config",
+    "setting",
     "data",
     "evaluation",
     "inference",

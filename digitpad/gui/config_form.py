@@ -1,102 +1,193 @@
 """The Train tab's settings form: a preset and one editor per :class:`TrainConfig` field.
 
-The form owns no rules of its own: every edit rebuilds a ``TrainConfig`` and asks
-``TrainConfig.validate()``; a :class:`ConfigError` is shown under the field it names.
+The form owns no rules of its own: each editor is built from the field's
+:class:`~digitpad.config.Setting` (its kind, choices, label, help), reads typed text with that
+setting's ``parse`` and shows a refused value's reason under the field it was typed in.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import math
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from digitpad.config import (
-    ACTIVATIONS,
-    FIELD_HELP,
-    INITS,
-    LOSSES,
-    MAX_BATCH,
-    MAX_EPOCHS,
-    OPTIMIZERS,
-    PRESETS,
-    TrainConfig,
-    parse_hidden,
-)
+from digitpad.config import PRESETS, SETTINGS, TrainConfig
 from digitpad.errors import ConfigError
+from digitpad.setting import Setting
 
 CUSTOM = "custom"
-
-# Readable names for the combo boxes; the config keeps the short keys.
-_CHOICE_LABELS = {
-    "relu": "ReLU",
-    "tanh": "tanh",
-    "sigmoid": "sigmoid",
-    "truncated_normal": "truncated normal (σ 0.01)",
-    "glorot": "Glorot uniform",
-    "he": "He normal",
-    "cross_entropy": "softmax cross-entropy",
-    "mse": "mean squared error",
-    "adam": "Adam",
-    "sgd": "SGD",
-    "momentum": "SGD with momentum",
-}
 
 # A mid-tone red that keeps its contrast on both light and dark window backgrounds.
 ERROR_STYLE = "color: #e5484d;"
 
-
-class CompactDoubleSpinBox(QDoubleSpinBox):
-    """Shows ``0.001`` rather than ``0.001000``: six decimals of precision without the noise."""
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt override)
-        locale = self.locale()
-        text = locale.toString(value, "f", self.decimals())
-        point = locale.decimalPoint()
-        if point in text:
-            text = text.rstrip("0").rstrip(point)
-        return text
+_PAGE = 10  # Page Up/Down move this many steps
 
 
-def _double(low: float, high: float, decimals: int, step: float) -> CompactDoubleSpinBox:
-    box = CompactDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
+class ValueEdit(QLineEdit):
+    """A setting's value typed as text, read exactly as typed and never rounded or clamped.
+
+    Unlike ``QDoubleSpinBox`` (which rounds to its decimals, refuses ``1e-4`` and quietly puts
+    back the old value on Tab), a value the setting refuses stays on screen and ``problem``
+    says why. Up/Down (Page Up/Down: ten times) step by the setting's step.
+    """
+
+    valueChanged = Signal(object)  # noqa: N815 (Qt naming) a new valid value
+    problem_changed = Signal(str)  # the reason the text is refused; "" once it is valid
+    submitted = Signal(object)  # Return pressed on a valid value
+
+    def __init__(self, spec: Setting, parent: QWidget | None = None) -> None:
+        super().__init__(spec.format(spec.default), parent)
+        self.spec = spec
+        self._value: Any = spec.default
+        self._problem = ""
+        self.setObjectName(spec.name)
+        self.setToolTip(spec.help_text)
+        self.setAccessibleName(spec.label)
+        if spec.hint:
+            self.setPlaceholderText(spec.hint)
+        self.textChanged.connect(self._read_text)
+        self.returnPressed.connect(self._submit)
+
+    def value(self) -> Any:
+        """The last valid value typed or set (the text on screen may be refused: see problem)."""
+        return self._value
+
+    def setValue(self, value: Any) -> None:  # noqa: N802 (the spin box's name, kept for callers)
+        """Show ``value``; an invalid one is shown too, with its problem."""
+        self.setText(self.spec.format(value))
+
+    def read(self) -> Any:
+        """The value the text says; :class:`ConfigError` naming the setting if it is refused."""
+        return self.spec.parse(self.text())
+
+    @property
+    def problem(self) -> str:
+        return self._problem
+
+    @property
+    def is_valid(self) -> bool:
+        return not self._problem
+
+    def step_by(self, steps: int) -> None:
+        """Move the value ``steps`` steps; a step that would leave the range does nothing."""
+        spec = self.spec
+        value = self._value
+        size = spec.step
+        if spec.adaptive_step and value > 0:
+            # A tenth of the value's decade, the decade below when stepping down from 10^k:
+            # 0.001 -> 0.0011 and back, 0.001 -> 0.00099 and back.
+            nudge = 1e-12 if steps > 0 else -1e-12
+            size = 10 ** (math.floor(math.log10(value) + nudge) - 1)
+        moved = value + steps * size
+        moved = int(moved) if spec.kind is int else float(f"{moved:.12g}")
+        try:
+            spec.check(moved)
+        except ConfigError:
+            return
+        self.setValue(moved)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        steps = {
+            Qt.Key.Key_Up: 1,
+            Qt.Key.Key_Down: -1,
+            Qt.Key.Key_PageUp: _PAGE,
+            Qt.Key.Key_PageDown: -_PAGE,
+        }.get(Qt.Key(event.key()))
+        if steps is not None and self.spec.kind in (int, float):
+            self.step_by(steps)
+            return
+        super().keyPressEvent(event)
+
+    def _read_text(self, _text: str) -> None:
+        try:
+            value = self.read()
+        except ConfigError as exc:
+            self._set_problem(exc.reason)
+            return
+        self._set_problem("")
+        if value != self._value or type(value) is not type(self._value):
+            self._value = value
+            self.valueChanged.emit(value)
+
+    def _set_problem(self, problem: str) -> None:
+        if problem != self._problem:
+            self._problem = problem
+            self.problem_changed.emit(problem)
+
+    def _submit(self) -> None:
+        if self.is_valid:
+            self.submitted.emit(self._value)
+
+
+def error_label(name: str) -> QLabel:
+    """The red line under a field that says why its value is refused (hidden while valid)."""
+    label = QLabel()
+    label.setObjectName(f"{name}_error")
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def with_problem_below(edit: ValueEdit) -> QWidget:
+    """``edit`` with its own problem shown under it, for a value edited outside the form."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(edit)
+    label = error_label(edit.spec.name)
+    column.addWidget(label)
+
+    def show(problem: str) -> None:
+        label.setText(problem)
+        label.setVisible(bool(problem))
+
+    edit.problem_changed.connect(show)
     return box
 
 
-def _integer(low: int, high: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    return box
-
-
-def _combo(choices: tuple[str, ...]) -> QComboBox:
-    combo = QComboBox()
-    for key in choices:
-        combo.addItem(_CHOICE_LABELS.get(key, key), key)
-    return combo
+def editor_for(spec: Setting) -> QWidget:
+    """The editor a setting's kind asks for: a combo box, a check box or a text field."""
+    if spec.choices:
+        combo = QComboBox()
+        for key, label in spec.choices.items():
+            combo.addItem(label, key)
+        combo.setObjectName(spec.name)
+        combo.setToolTip(spec.help_text)
+        return combo
+    if spec.kind is bool:
+        box = QCheckBox(spec.hint)
+        box.setObjectName(spec.name)
+        box.setToolTip(spec.help_text)
+        return box
+    return ValueEdit(spec)
 
 
 class ConfigForm(QWidget):
-    """Edits a :class:`TrainConfig`; ``changed`` fires on every edit, valid or not."""
+    """Edits a :class:`TrainConfig`; ``changed`` fires on every edit, valid or not.
+
+    Each editor is an attribute named for its field (``form.learning_rate``, ``form.hidden``).
+    """
 
     changed = Signal()
     validity_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._error: ConfigError | None = None
+        self._errors: list[ConfigError] = []
         self._valid = True
         self._loading = False
 
@@ -104,70 +195,24 @@ class ConfigForm(QWidget):
         self.preset.addItems([*PRESETS, CUSTOM])
         self.preset.setToolTip("start from one of the tutorials' settings")
 
-        self.hidden = QLineEdit()
-        self.hidden.setPlaceholderText("e.g. 200 or 50,30")
-        self.activation = _combo(ACTIVATIONS)
-        self.init = _combo(INITS)
-        self.dropout = _double(0.0, 0.99, 3, 0.05)
-        self.loss = _combo(LOSSES)
-        self.optimizer = _combo(OPTIMIZERS)
-        self.learning_rate = _double(0.000001, 100.0, 6, 0.001)
-        # Adaptive steps move 0.001 to 0.0011 and 0.5 to 0.51: log-ish, fine at every scale.
-        self.learning_rate.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.momentum = _double(0.0, 0.999, 3, 0.05)
-        self.lr_decay = _double(0.01, 1.0, 3, 0.05)
-        self.l2 = _double(0.0, 1.0, 6, 0.0001)
-        self.l2.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.batch_size = _integer(1, MAX_BATCH)
-        self.epochs = _integer(1, MAX_EPOCHS)
-        self.seed = _integer(0, 2**31 - 1)
-        self.validate_every = _integer(0, 10**9)
-        self.validate_every.setSpecialValueText("each epoch")
-        self.augment = QCheckBox("distort the training images each epoch")
-
-        self._editors: dict[str, QWidget] = {
-            "hidden": self.hidden,
-            "activation": self.activation,
-            "init": self.init,
-            "dropout": self.dropout,
-            "loss": self.loss,
-            "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate,
-            "momentum": self.momentum,
-            "lr_decay": self.lr_decay,
-            "l2": self.l2,
-            "batch_size": self.batch_size,
-            "epochs": self.epochs,
-            "seed": self.seed,
-            "validate_every": self.validate_every,
-            "augment": self.augment,
-        }
-        labels = {
-            "hidden": "Hidden layers",
-            "activation": "Activation",
-            "init": "Weight init",
-            "dropout": "Dropout",
-            "loss": "Loss",
-            "optimizer": "Optimizer",
-            "learning_rate": "Learning rate",
-            "momentum": "Momentum",
-            "lr_decay": "LR decay / epoch",
-            "l2": "L2 penalty",
-            "batch_size": "Batch size",
-            "epochs": "Epochs",
-            "seed": "Seed",
-            "validate_every": "Validate every",
-            "augment": "Augment",
-        }
-
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addRow("Preset", self.preset)
+        self._editors: dict[str, QWidget] = {}
         self._error_labels: dict[str, QLabel] = {}
-        for name, editor in self._editors.items():
-            editor.setToolTip(FIELD_HELP[name])
-            editor.setObjectName(name)
-            layout.addRow(labels[name], self._with_error_label(name, editor))
+        for name, spec in SETTINGS.items():
+            editor = editor_for(spec)
+            self._editors[name] = editor
+            setattr(self, name, editor)
+            label = QLabel(spec.label)
+            label.setBuddy(editor)
+            layout.addRow(label, self._with_error_label(spec, editor))
+            if isinstance(editor, QComboBox):
+                editor.currentIndexChanged.connect(self._edited)
+            elif isinstance(editor, QCheckBox):
+                editor.toggled.connect(self._edited)
+            else:
+                editor.textChanged.connect(self._edited)
         # For an error whose field has no editor here (there should be none, but never hide one).
         self._general_error = QLabel()
         self._general_error.setStyleSheet(ERROR_STYLE)
@@ -176,31 +221,28 @@ class ConfigForm(QWidget):
         layout.addRow(self._general_error)
 
         self.preset.currentTextChanged.connect(self._apply_preset)
-        self.hidden.textChanged.connect(self._edited)
-        for combo in (self.activation, self.init, self.loss, self.optimizer):
-            combo.currentIndexChanged.connect(self._edited)
-        for box in (self.dropout, self.learning_rate, self.momentum, self.lr_decay, self.l2):
-            box.valueChanged.connect(self._edited)
-        for box in (self.batch_size, self.epochs, self.seed, self.validate_every):
-            box.valueChanged.connect(self._edited)
-        self.augment.toggled.connect(self._edited)
-
         self.set_config(PRESETS["tutorial"])
 
-    def _with_error_label(self, name: str, editor: QWidget) -> QWidget:
+    def _with_error_label(self, spec: Setting, editor: QWidget) -> QWidget:
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addWidget(editor)
-        label = QLabel()
-        label.setObjectName(f"{name}_error")
-        label.setStyleSheet(ERROR_STYLE)
-        label.setWordWrap(True)
-        label.hide()
+        if spec.unit:
+            row = QHBoxLayout()
+            row.addWidget(editor, 1)
+            row.addWidget(QLabel(spec.unit))
+            column.addLayout(row)
+        else:
+            column.addWidget(editor)
+        label = error_label(spec.name)
         column.addWidget(label)
-        self._error_labels[name] = label
+        self._error_labels[spec.name] = label
         return box
+
+    def editor(self, name: str) -> QWidget:
+        """The editor of the field ``name``."""
+        return self._editors[name]
 
     # --- reading and writing the config -------------------------------------------------
 
@@ -208,38 +250,25 @@ class ConfigForm(QWidget):
         """Show ``config`` in the editors (and select its preset if it is one)."""
         self._loading = True
         try:
-            self.hidden.setText(",".join(str(width) for width in config.hidden))
-            for name in ("activation", "init", "loss", "optimizer"):
-                combo: QComboBox = self._editors[name]  # type: ignore[assignment]
-                combo.setCurrentIndex(max(0, combo.findData(getattr(config, name))))
-            for name in ("dropout", "learning_rate", "momentum", "lr_decay", "l2"):
-                self._editors[name].setValue(getattr(config, name))  # type: ignore[attr-defined]
-            for name in ("batch_size", "epochs", "seed", "validate_every"):
-                self._editors[name].setValue(getattr(config, name))  # type: ignore[attr-defined]
-            self.augment.setChecked(config.augment)
+            for name, editor in self._editors.items():
+                value = getattr(config, name)
+                if isinstance(editor, QComboBox):
+                    editor.setCurrentIndex(max(0, editor.findData(value)))
+                elif isinstance(editor, QCheckBox):
+                    editor.setChecked(value)
+                else:
+                    editor.setValue(value)  # type: ignore[attr-defined]
         finally:
             self._loading = False
         self._edited()
 
     def config(self) -> TrainConfig:
         """The validated config the editors show; :class:`ConfigError` if a field is invalid."""
-        return TrainConfig(
-            hidden=parse_hidden(self.hidden.text()),
-            activation=self.activation.currentData(),
-            init=self.init.currentData(),
-            dropout=self.dropout.value(),
-            loss=self.loss.currentData(),
-            optimizer=self.optimizer.currentData(),
-            learning_rate=self.learning_rate.value(),
-            momentum=self.momentum.value(),
-            lr_decay=self.lr_decay.value(),
-            l2=self.l2.value(),
-            batch_size=self.batch_size.value(),
-            epochs=self.epochs.value(),
-            seed=self.seed.value(),
-            validate_every=self.validate_every.value(),
-            augment=self.augment.isChecked(),
-        ).validate()
+        config, errors = self._read()
+        if errors:
+            raise errors[0]
+        assert config is not None
+        return config
 
     @property
     def is_valid(self) -> bool:
@@ -248,7 +277,7 @@ class ConfigForm(QWidget):
     @property
     def error(self) -> ConfigError | None:
         """The first invalid field's error, or None."""
-        return self._error
+        return self._errors[0] if self._errors else None
 
     def error_text(self, field: str) -> str:
         """The message shown under ``field`` ('' when it is valid)."""
@@ -257,9 +286,30 @@ class ConfigForm(QWidget):
 
     def show_error(self, error: ConfigError) -> None:
         """Show an error found later (by training itself) next to its field."""
-        self._show(error)
+        self._show([error])
 
     # --- reacting to edits --------------------------------------------------------------
+
+    def _read(self) -> tuple[TrainConfig | None, list[ConfigError]]:
+        """The config, or every field's refusal (each field says its own, not only the first)."""
+        values: dict[str, Any] = {}
+        errors: list[ConfigError] = []
+        for name, editor in self._editors.items():
+            if isinstance(editor, QComboBox):
+                values[name] = editor.currentData()
+            elif isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            else:
+                try:
+                    values[name] = editor.read()  # type: ignore[attr-defined]
+                except ConfigError as exc:
+                    errors.append(exc)
+        if errors:
+            return None, errors
+        try:
+            return TrainConfig(**values).validate(), []
+        except ConfigError as exc:
+            return None, [exc]
 
     def _apply_preset(self, name: str) -> None:
         if name in PRESETS and not self._loading:
@@ -268,31 +318,38 @@ class ConfigForm(QWidget):
     def _edited(self) -> None:
         if self._loading:
             return
-        try:
-            config = self.config()
-        except ConfigError as exc:
-            config, error = None, exc
-        else:
-            error = None
-        self._show(error)
-        # Momentum means something only for the momentum optimizer; keep its value anyway.
-        self.momentum.setEnabled(self.optimizer.currentData() == "momentum")
+        config, errors = self._read()
+        self._show(errors)
+        for name, spec in SETTINGS.items():
+            if spec.used_when is not None:
+                # Momentum means something only for the momentum optimizer; keep its value anyway.
+                field, wanted = spec.used_when
+                self._editors[name].setEnabled(self._current(field) == wanted)
         self._sync_preset(config)
-        valid = error is None
+        valid = not errors
         if valid != self._valid:
             self._valid = valid
             self.validity_changed.emit(valid)
         self.changed.emit()
 
-    def _show(self, error: ConfigError | None) -> None:
-        self._error = error
-        field = error.field if error else None
+    def _current(self, name: str) -> Any:
+        editor = self._editors[name]
+        if isinstance(editor, QComboBox):
+            return editor.currentData()
+        if isinstance(editor, QCheckBox):
+            return editor.isChecked()
+        return editor.value()  # type: ignore[attr-defined]
+
+    def _show(self, errors: list[ConfigError]) -> None:
+        self._errors = list(errors)
+        by_field = {error.field: error for error in reversed(errors)}
         for name, label in self._error_labels.items():
-            label.setVisible(name == field)
-            label.setText(error.reason if name == field and error else "")
-        general = error is not None and field not in self._error_labels
-        self._general_error.setVisible(general)
-        self._general_error.setText(str(error) if general else "")
+            error = by_field.get(name)
+            label.setVisible(error is not None)
+            label.setText(error.reason if error else "")
+        general = [error for error in errors if error.field not in self._error_labels]
+        self._general_error.setVisible(bool(general))
+        self._general_error.setText("\n".join(str(error) for error in general))
 
     def _sync_preset(self, config: TrainConfig | None) -> None:
         name = next((key for key, value in PRESETS.items() if value == config), CUSTOM)

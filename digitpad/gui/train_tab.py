@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -33,8 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.config import SETTINGS
 from digitpad.errors import ConfigError, StoreError
-from digitpad.gui.config_form import ERROR_STYLE, CompactDoubleSpinBox, ConfigForm
+from digitpad.gui.config_form import ERROR_STYLE, ConfigForm, ValueEdit, with_problem_below
 from digitpad.gui.inside_view import InsideView
 from digitpad.gui.train_worker import DataLoader, SaveWorker, TrainResult, TrainWorker
 from digitpad.inference import Predictor
@@ -163,10 +163,7 @@ class TrainTab(QWidget):
         for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
             buttons.addWidget(button)
 
-        self.live_rate = CompactDoubleSpinBox()
-        self.live_rate.setDecimals(6)  # before the range, which would round to 2 decimals
-        self.live_rate.setRange(0.000001, 100.0)
-        self.live_rate.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.live_rate = ValueEdit(SETTINGS["learning_rate"])  # takes 1e-4, says why not 0
         self.live_rate.setAccessibleName("Learning rate while training")
         self.live_rate.setToolTip("a new learning rate for the run, from its next chunk on")
         self.set_rate_button = QPushButton("Set")
@@ -175,7 +172,7 @@ class TrainTab(QWidget):
         rate_label = QLabel("Learning rate now")
         rate_label.setBuddy(self.live_rate)
         rate_row.addWidget(rate_label)
-        rate_row.addWidget(self.live_rate, 1)
+        rate_row.addWidget(with_problem_below(self.live_rate), 1)
         rate_row.addWidget(self.set_rate_button)
 
         left = QWidget()
@@ -238,9 +235,8 @@ class TrainTab(QWidget):
         self.pause_button.clicked.connect(self.toggle_pause)
         self.step_button.clicked.connect(self.step_epoch)
         self.set_rate_button.clicked.connect(lambda: self.set_learning_rate(self.live_rate.value()))
-        self.live_rate.lineEdit().returnPressed.connect(
-            lambda: self.set_learning_rate(self.live_rate.value())
-        )
+        self.live_rate.submitted.connect(self.set_learning_rate)
+        self.live_rate.problem_changed.connect(lambda _p: self._update_buttons())
         self.stop_button.clicked.connect(self.stop)
         self.save_button.clicked.connect(lambda: self.save_model())
         self.form.validity_changed.connect(lambda _valid: self._update_buttons())
@@ -306,7 +302,7 @@ class TrainTab(QWidget):
         self.step_button.setEnabled(paused and not stopping)
         self.stop_button.setEnabled(running and not stopping)
         self.live_rate.setEnabled(running and not stopping)
-        self.set_rate_button.setEnabled(running and not stopping)
+        self.set_rate_button.setEnabled(running and not stopping and self.live_rate.is_valid)
         self.form.setEnabled(not running)
         self.save_button.setEnabled(self.can_save)
         if not running:

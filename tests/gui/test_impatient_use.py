@@ -156,15 +156,15 @@ def test_closing_the_window_while_tensorflow_loads(qtbot, window):
         ("l2", "nan"),
     ],
 )
-def test_spin_boxes_cannot_hold_an_invalid_value(qtbot, tab, field, text):
-    """Whatever is typed, the box keeps a value inside its range and the form stays valid."""
+def test_a_refused_number_stays_as_typed_is_named_and_blocks_start(qtbot, tab, field, text):
+    """Whatever is typed is neither clamped nor reverted: it stays, and the form says why not."""
     editor = getattr(tab.form, field)
-    editor.lineEdit().selectAll()
-    QTest.keyClicks(editor.lineEdit(), text)
-    QTest.keyClick(editor.lineEdit(), Qt.Key.Key_Return)
-    assert editor.minimum() <= editor.value() <= editor.maximum()
-    assert tab.form.is_valid
-    tab.form.config().validate()
+    editor.selectAll()
+    QTest.keyClicks(editor, text)
+    QTest.keyClick(editor, Qt.Key.Key_Tab)
+    assert editor.text() == text
+    assert not tab.form.is_valid and not tab.start_button.isEnabled()
+    assert tab.form.error_text(field)
 
 
 @pytest.mark.parametrize("text", ["", "0", "-5", "nan", "abc", "200,", "1e9", "99999"])
