@@ -180,6 +180,7 @@ class DataTab(QWidget):
         self.examples_caption = QLabel()
         self.counts_chart = GroupedBars()
         self.counts_caption = QLabel()
+        self.counts_caption.setWordWrap(True)
         self.averages_view = PixelImage(preferred_scale=2, whole_factors=False)
         self.averages_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.averages_view.setFixedHeight(64)
