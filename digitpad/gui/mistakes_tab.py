@@ -175,6 +175,10 @@ class MistakesTab(QWidget):
         self.grid_model = DigitListModel(self)
         self.grid_model.set_threshold(self.threshold.value)
         self.grid = make_grid_view(self.grid_model)
+        # At least one whole row of thumbnails with their captions.
+        self.grid.setMinimumHeight(
+            self.grid.gridSize().height() + 2 * self.grid.spacing() + 2 * self.grid.frameWidth()
+        )
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.doubleClicked.connect(lambda index: self._open(index.row()))
 
@@ -308,7 +312,13 @@ class MistakesTab(QWidget):
             return
         detail = self._detail_page
         # The caption wraps: at this width it may need more lines than its minimum says.
-        least = max(detail.minimumSizeHint().height(), detail.heightForWidth(detail.width()))
+        # Measured at the width it is about to get: the splitter lays its children out after
+        # this, so their own widths may still be the old ones.
+        margins = detail.layout().contentsMargins()
+        width = self.right_pane.width() - margins.left() - margins.right()
+        caption_lines = self.detail_caption.heightForWidth(width)
+        extra = max(0, caption_lines - self.detail_caption.minimumSizeHint().height())
+        least = detail.minimumSizeHint().height() + extra
         wanted = min(detail.sizeHint().height(), int(total * 0.45))
         room = total - self.right_pane.widget(0).minimumSizeHint().height()
         height = max(least, min(max(least, wanted), room))

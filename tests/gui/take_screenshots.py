@@ -7,7 +7,8 @@ Saves ``<tab>_<size>[_dark].png`` per tab (lower-case tab name; ``train_inside``
 tab's Inside view) and prints the problems :func:`layout_check.page_problems` finds on each
 (none: "ok"); exits 1 if there are any. Run it with
 ``QT_SCALE_FACTOR=2`` to see the window at 200 %. Uses a temporary store and settings, the
-bundled model and the real test set; the Data tab shows a 2,000-image training subset.
+bundled model and the real test set; the Data tab shows a 2,000-image training subset unless
+``--full-data``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def main() -> int:
     parser.add_argument("--out", default="screenshots")
     parser.add_argument("--dark", action="store_true")
     parser.add_argument("--tabs", default="Draw,Train,Train/Inside,Mistakes,Data")
+    parser.add_argument(
+        "--full-data", action="store_true", help="Data tab: all of MNIST, not a 2,000 subset"
+    )
+    parser.add_argument(
+        "--worst-digit", action="store_true", help="Mistakes: list the worst digit's mistakes"
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     folder = tempfile.mkdtemp(prefix="digitpad-shots-")
@@ -82,7 +89,7 @@ def main() -> int:
     from digitpad.gui.main_window import MainWindow
 
     settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, data_loader=small_data)
+    window = MainWindow(settings=settings, data_loader=None if args.full_data else small_data)
     window.setMinimumSize(1, 1)
     window.resize(QSize(width, height))
     window.show()
@@ -98,6 +105,8 @@ def main() -> int:
             window.train_tab.views.setCurrentIndex(1 if view == "Inside" else 0)
         if window.tabs.widget(index) is window.mistakes_tab:
             wait_until(app, lambda: window.mistakes_tab.evaluation is not None)
+            if args.worst_digit:
+                window.mistakes_tab.class_table.cellClicked.emit(0, 1)
         if window.tabs.widget(index) is window.data_tab:
             wait_until(app, lambda: window.data_tab.summary is not None)
         for _ in range(20):
