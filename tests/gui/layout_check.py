@@ -161,12 +161,8 @@ def layout_problems(root: QWidget) -> list[str]:
         text = _text_problem(widget)
         if text:
             problems.append(f"{describe(widget)}: {text}")
-        if isinstance(widget, QAbstractScrollArea) and widget.horizontalScrollBar().isVisible():
-            bar = widget.horizontalScrollBar()
-            problems.append(
-                f"{describe(widget)}: scrolls sideways ({bar.maximum()} px more than its "
-                f"{widget.viewport().width()} px)"
-            )
+        if isinstance(widget, QAbstractScrollArea):
+            problems += _sideways_problems(widget)
         parent = widget.parentWidget()
         if parent is not None and widget is not root and not _inside_scroll_content(widget):
             inside = parent.rect().adjusted(-_TOLERANCE, -_TOLERANCE, _TOLERANCE, _TOLERANCE)
@@ -190,6 +186,19 @@ def layout_problems(root: QWidget) -> list[str]:
                         f"{describe(second)} at {_rect(second.geometry())}"
                     )
     return problems
+
+
+def _sideways_problems(area: QAbstractScrollArea) -> list[str]:
+    """A scroll area that scrolls sideways, or cuts its content's right edge off because its
+    horizontal scroll bar is turned off."""
+    viewport = area.viewport().width()
+    if area.horizontalScrollBar().isVisible():
+        more = area.horizontalScrollBar().maximum()
+        return [f"{describe(area)}: scrolls sideways ({more} px more than its {viewport} px)"]
+    content = area.widget() if isinstance(area, QScrollArea) else None
+    if content is not None and content.width() > viewport + _TOLERANCE:
+        return [f"{describe(area)}: cuts its {content.width()} px wide content to {viewport} px"]
+    return []
 
 
 def _rect(rect: QRect) -> str:
