@@ -64,7 +64,7 @@ class InsideView(QWidget):
         self.caption.setWordWrap(True)
         self.grid_title = caption("What first-layer units look for")
         self.grid_view = PixelImage(preferred_scale=2)
-        self.grid_view.setMinimumSize(160, 160)  # 100 tiles of 16 px: still readable at 800x600
+        self.grid_view.setMinimumSize(130, 130)  # 100 tiles of 13 px: readable in a small window
         self.grid_view.tooltip = self._unit_tooltip
         self.grid_view.setToolTip("")
         self.scale = ColourScale(DIVERGING_LUT)

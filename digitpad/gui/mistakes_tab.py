@@ -175,9 +175,9 @@ class MistakesTab(QWidget):
         self.grid_model = DigitListModel(self)
         self.grid_model.set_threshold(self.threshold.value)
         self.grid = make_grid_view(self.grid_model)
-        # At least one whole row of thumbnails with their captions.
+        # At least one whole thumbnail (its caption may need scrolling in a short window).
         self.grid.setMinimumHeight(
-            self.grid.gridSize().height() + 2 * self.grid.spacing() + 2 * self.grid.frameWidth()
+            self.grid.iconSize().height() + 2 * self.grid.spacing() + 2 * self.grid.frameWidth()
         )
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.doubleClicked.connect(lambda index: self._open(index.row()))
@@ -230,6 +230,7 @@ class MistakesTab(QWidget):
         listing = QVBoxLayout(list_page)
         listing.setContentsMargins(4, 0, 0, 0)
         listing.addLayout(filters)
+        self._filters = filters
         listing.addWidget(self.grid, 1)
 
         image_column = QVBoxLayout()
@@ -283,11 +284,11 @@ class MistakesTab(QWidget):
         layout.addWidget(self.body, 1)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.Resize and not self._splitter_moved:
-            if watched is self.body:
+        if event.type() == QEvent.Type.Resize:
+            if watched is self.body and not self._splitter_moved:
                 self._share_width()
             elif watched is self.right_pane:
-                self._share_height()
+                self._fit_right_pane()
         return super().eventFilter(watched, event)
 
     def _user_moved_splitter(self) -> None:
@@ -304,24 +305,30 @@ class MistakesTab(QWidget):
         left = max(least_left, min(int(total * 0.4), total - least_right))
         self.body.setSizes([left, max(0, total - left)])
 
-    def _share_height(self) -> None:
-        """Give the selected image what it asks for when there is room, its minimum when not:
-        the grid keeps the rest."""
-        total = self.right_pane.height() - self.right_pane.handleWidth()
-        if total <= 0:
-            return
-        detail = self._detail_page
-        # The caption wraps: at this width it may need more lines than its minimum says.
-        # Measured at the width it is about to get: the splitter lays its children out after
-        # this, so their own widths may still be the old ones.
+    def _fit_right_pane(self) -> None:
+        """Keep the right splitter's minimums honest, and share its height until the user moves
+        it: the selected image gets what it asks for when there is room, its minimum when not,
+        and the grid the rest.
+
+        The detail's caption and the filter bar wrap, which a splitter does not see: at the
+        pane's width they may need more lines than their minimums say. Measured at the width
+        the pane is about to give them (the splitter lays its children out after this).
+        """
+        detail, listing = self._detail_page, self.right_pane.widget(0)
         margins = detail.layout().contentsMargins()
         width = self.right_pane.width() - margins.left() - margins.right()
-        caption_lines = self.detail_caption.heightForWidth(width)
-        extra = max(0, caption_lines - self.detail_caption.minimumSizeHint().height())
-        least = detail.minimumSizeHint().height() + extra
+        caption = self.detail_caption
+        extra = max(0, caption.heightForWidth(width) - caption.minimumSizeHint().height())
+        detail_least = detail.minimumSizeHint().height() + extra
+        rows = max(0, self._filters.heightForWidth(width) - self._filters.minimumSize().height())
+        listing_least = listing.minimumSizeHint().height() + rows
+        detail.setMinimumHeight(detail_least)
+        listing.setMinimumHeight(listing_least)
+        total = self.right_pane.height() - self.right_pane.handleWidth()
+        if self._splitter_moved or total <= 0:
+            return
         wanted = min(detail.sizeHint().height(), int(total * 0.45))
-        room = total - self.right_pane.widget(0).minimumSizeHint().height()
-        height = max(least, min(max(least, wanted), room))
+        height = max(detail_least, min(wanted, total - listing_least))
         self.right_pane.setSizes([total - height, height])
 
     # --- public API -----------------------------------------------------------------------------
@@ -494,8 +501,7 @@ class MistakesTab(QWidget):
         self.detail_image.set_image(images[i])
         self.detail_bars.set_probabilities(probabilities)
         self.open_button.setEnabled(True)
-        if not self._splitter_moved:
-            self._share_height()  # a longer caption may need another line
+        self._fit_right_pane()  # a longer caption may need another line
 
     def _open(self, row: int) -> None:
         if row < 0 or self._images is None:

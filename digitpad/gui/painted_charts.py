@@ -335,7 +335,8 @@ class CoverageChart(_Chart):
         self._accuracy = np.zeros(0)
         self._marker: tuple[float, float] | None = None
         self.setMinimumSize(200, 64)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        # Its preferred height when there is room, down to its minimum in a short window.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
         self.setToolTip(
             "Each point is a threshold: the share of test images answered (across) and the "
             "accuracy on those (up). The dot is the current threshold."
