@@ -96,6 +96,7 @@ class DataTab(QWidget):
 
         self.status = QLabel("Loading MNIST…")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setWordWrap(True)  # an error message can be long: wrap, never widen the window
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._pages = QStackedWidget()
         self._pages.addWidget(self.status)
