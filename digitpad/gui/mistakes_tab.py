@@ -2,9 +2,11 @@
 
 Loading the test set (~0.8 s) and evaluating the model run on a worker thread; the view then only
 filters indices (:mod:`digitpad.browse`) and shows them. Clicking a confusion-matrix cell lists
-that pair; clicking an image shows its ten probabilities and can send it to the Draw tab. For the
-confidence threshold shared with the Draw tab, a line says how many test images the network
-would answer and how many of those it gets right (:func:`digitpad.insight.coverage_curve`).
+that pair, and a row of the per-digit table (accuracy and precision, worst digit first) that
+digit's mistakes; clicking an image shows its ten probabilities and can send it to the Draw
+tab. For the confidence threshold shared with the Draw tab, a line says how many test images the
+network would answer and how many of those it gets right
+(:func:`digitpad.insight.coverage_curve`).
 """
 
 from __future__ import annotations
@@ -157,7 +159,8 @@ class MistakesTab(QWidget):
         self.class_table.filter_requested.connect(
             lambda true, predicted: self.set_filters(true, predicted, Show.MISTAKES)
         )
-        self._splitter_moved = False
+        # Once the user drags a splitter, its sizes are theirs; until then they follow the window.
+        self._user_sized: set[str] = set()
 
         self.true_filter = _digit_combo("True digit")
         self.predicted_filter = _digit_combo("Predicted digit")
@@ -253,14 +256,14 @@ class MistakesTab(QWidget):
         self.right_pane.addWidget(detail_page)
         self.right_pane.setStretchFactor(0, 1)
         self.right_pane.setStretchFactor(1, 0)
-        self.right_pane.splitterMoved.connect(self._user_moved_splitter)
+        self.right_pane.splitterMoved.connect(lambda *_: self._user_sized.add("height"))
         self._detail_page = detail_page
 
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.setChildrenCollapsible(False)
         self.body.addWidget(self.left_pane)
         self.body.addWidget(self.right_pane)
-        self.body.splitterMoved.connect(self._user_moved_splitter)
+        self.body.splitterMoved.connect(lambda *_: self._user_sized.add("width"))
         self.body.installEventFilter(self)
         self.right_pane.installEventFilter(self)
 
@@ -285,14 +288,11 @@ class MistakesTab(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QEvent.Type.Resize:
-            if watched is self.body and not self._splitter_moved:
+            if watched is self.body and "width" not in self._user_sized:
                 self._share_width()
             elif watched is self.right_pane:
                 self._fit_right_pane()
         return super().eventFilter(watched, event)
-
-    def _user_moved_splitter(self) -> None:
-        self._splitter_moved = True
 
     def _share_width(self) -> None:
         """Give the matrix about 40 % of the width: never less than it needs, and never so much
@@ -325,7 +325,7 @@ class MistakesTab(QWidget):
         detail.setMinimumHeight(detail_least)
         listing.setMinimumHeight(listing_least)
         total = self.right_pane.height() - self.right_pane.handleWidth()
-        if self._splitter_moved or total <= 0:
+        if "height" in self._user_sized or total <= 0:
             return
         wanted = min(detail.sizeHint().height(), int(total * 0.45))
         height = max(detail_least, min(wanted, total - listing_least))

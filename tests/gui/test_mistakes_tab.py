@@ -240,3 +240,28 @@ def test_clicking_a_digit_row_lists_its_mistakes(tab, qtbot, expected):
     centre = tab.confusion.cell_rect(3, 5).center().toPoint()
     qtbot.mouseClick(tab.confusion, Qt.MouseButton.LeftButton, pos=centre)
     assert not table.selectionModel().hasSelection()
+
+
+def test_the_splitters_follow_the_window_until_the_user_moves_them(tab, qtbot):
+    body = tab.body
+    least = tab.left_pane.minimumSizeHint().width()
+
+    def total() -> int:
+        return body.width() - body.handleWidth()
+
+    def share() -> float:
+        return body.sizes()[0] / total()
+
+    tab.resize(1600, 900)
+    qtbot.waitUntil(lambda: abs(share() - 0.4) < 0.01)
+    tab.resize(900, 700)  # 40 % would be too narrow for the matrix and its table
+    qtbot.waitUntil(lambda: body.width() < 900)
+    assert body.sizes()[0] == least
+
+    tab.resize(1600, 900)
+    qtbot.waitUntil(lambda: abs(share() - 0.4) < 0.01)
+    body.moveSplitter(int(0.6 * total()), 1)  # as a drag of the handle does
+    assert abs(share() - 0.6) < 0.01
+    tab.resize(1800, 900)
+    qtbot.waitUntil(lambda: body.width() > 1700)
+    assert abs(share() - 0.6) < 0.02  # the user's share, not back to 40 %
