@@ -78,3 +78,60 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class ClassScore:
+    """How a model does on one digit.
+
+    ``recall`` (the digit's accuracy) is the share of the ``support`` images of this digit read
+    as it; ``precision`` the share of the ``answered`` images read as this digit that really
+    are it. Either is NaN when there is nothing to divide by.
+    """
+
+    digit: int
+    support: int
+    answered: int
+    correct: int
+    recall: float
+    precision: float
+
+    @property
+    def worst(self) -> float:
+        """The weaker of recall and precision (NaN only when both are undefined)."""
+        defined = [v for v in (self.recall, self.precision) if not np.isnan(v)]
+        return min(defined) if defined else float("nan")
+
+
+def class_scores(confusion: np.ndarray) -> list[ClassScore]:
+    """Each digit's recall and precision from a (k, k) confusion matrix ``[true, predicted]``,
+    worst first.
+
+    Worst means the lowest of a digit's two scores, then the lower recall, then the digit; a
+    digit with neither score defined (no images and never predicted) comes last.
+    """
+    confusion = np.asarray(confusion)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f"a confusion matrix must be square, not {confusion.shape}")
+    if confusion.size and (confusion < 0).any():
+        raise ValueError("a confusion matrix cannot hold negative counts")
+    correct = np.diag(confusion)
+    support = confusion.sum(axis=1)
+    answered = confusion.sum(axis=0)
+    scores = [
+        ClassScore(
+            digit=digit,
+            support=int(support[digit]),
+            answered=int(answered[digit]),
+            correct=int(correct[digit]),
+            recall=float(correct[digit] / support[digit]) if support[digit] else float("nan"),
+            precision=float(correct[digit] / answered[digit]) if answered[digit] else float("nan"),
+        )
+        for digit in range(len(confusion))
+    ]
+
+    def order(score: ClassScore) -> tuple[bool, float, float, int]:
+        recall = 2.0 if np.isnan(score.recall) else score.recall
+        return (bool(np.isnan(score.worst)), score.worst, recall, score.digit)
+
+    return sorted(scores, key=order)

@@ -96,6 +96,7 @@ class DataTab(QWidget):
 
         self.status = QLabel("Loading MNIST…")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setWordWrap(True)  # an error message can be long: wrap, never widen the window
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._pages = QStackedWidget()
         self._pages.addWidget(self.status)
@@ -180,6 +181,7 @@ class DataTab(QWidget):
         self.examples_caption = QLabel()
         self.counts_chart = GroupedBars()
         self.counts_caption = QLabel()
+        self.counts_caption.setWordWrap(True)
         self.averages_view = PixelImage(preferred_scale=2, whole_factors=False)
         self.averages_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.averages_view.setFixedHeight(64)

@@ -62,9 +62,9 @@ class InsideView(QWidget):
 
         self.caption = QLabel("Train a model, or open one, to look inside it.")
         self.caption.setWordWrap(True)
-        self.grid_title = caption("What each unit of the first hidden layer looks for")
+        self.grid_title = caption("What first-layer units look for")
         self.grid_view = PixelImage(preferred_scale=2)
-        self.grid_view.setMinimumSize(200, 200)
+        self.grid_view.setMinimumSize(130, 130)  # 100 tiles of 13 px: readable in a small window
         self.grid_view.tooltip = self._unit_tooltip
         self.grid_view.setToolTip("")
         self.scale = ColourScale(DIVERGING_LUT)

@@ -2,9 +2,11 @@
 
 Loading the test set (~0.8 s) and evaluating the model run on a worker thread; the view then only
 filters indices (:mod:`digitpad.browse`) and shows them. Clicking a confusion-matrix cell lists
-that pair; clicking an image shows its ten probabilities and can send it to the Draw tab. For the
-confidence threshold shared with the Draw tab, a line says how many test images the network
-would answer and how many of those it gets right (:func:`digitpad.insight.coverage_curve`).
+that pair, and a row of the per-digit table (accuracy and precision, worst digit first) that
+digit's mistakes; clicking an image shows its ten probabilities and can send it to the Draw
+tab. For the confidence threshold shared with the Draw tab, a line says how many test images the
+network would answer and how many of those it gets right
+(:func:`digitpad.insight.coverage_curve`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -29,11 +32,13 @@ from PySide6.QtWidgets import (
 from digitpad.browse import Show, select, show_for_cell, summary
 from digitpad.data import Split, load_mnist
 from digitpad.errors import DigitpadError
-from digitpad.evaluation import Evaluation, evaluate_probabilities
+from digitpad.evaluation import Evaluation, class_scores, evaluate_probabilities
 from digitpad.gui.captions import caption
+from digitpad.gui.class_table import ClassScoresTable
 from digitpad.gui.confidence import MAX_THRESHOLD, ConfidenceThreshold
 from digitpad.gui.confusion_matrix import ConfusionMatrix
 from digitpad.gui.digit_image import DigitImage
+from digitpad.gui.flow_layout import FlowLayout, group
 from digitpad.gui.image_grid import DigitListModel, make_grid_view
 from digitpad.gui.painted_charts import CoverageChart
 from digitpad.gui.probability_bars import ProbabilityBars, percent_text
@@ -124,6 +129,7 @@ class MistakesTab(QWidget):
         self._pool.setMaxThreadCount(1)
 
         self.summary_label = QLabel("No model")
+        self.summary_label.setWordWrap(True)
         summary_font = QFont(self.font())
         summary_font.setPointSizeF(summary_font.pointSizeF() * 1.15)
         summary_font.setBold(True)
@@ -149,6 +155,12 @@ class MistakesTab(QWidget):
 
         self.confusion = ConfusionMatrix()
         self.confusion.cell_clicked.connect(self._cell_clicked)
+        self.class_table = ClassScoresTable()
+        self.class_table.filter_requested.connect(
+            lambda true, predicted: self.set_filters(true, predicted, Show.MISTAKES)
+        )
+        # Once the user drags a splitter, its sizes are theirs; until then they follow the window.
+        self._user_sized: set[str] = set()
 
         self.true_filter = _digit_combo("True digit")
         self.predicted_filter = _digit_combo("Predicted digit")
@@ -166,14 +178,20 @@ class MistakesTab(QWidget):
         self.grid_model = DigitListModel(self)
         self.grid_model.set_threshold(self.threshold.value)
         self.grid = make_grid_view(self.grid_model)
+        # At least one whole thumbnail (its caption may need scrolling in a short window).
+        self.grid.setMinimumHeight(
+            self.grid.iconSize().height() + 2 * self.grid.spacing() + 2 * self.grid.frameWidth()
+        )
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.doubleClicked.connect(lambda index: self._open(index.row()))
 
-        self.detail_image = DigitImage(scale_hint=5)
-        self.detail_caption = QLabel("Click an image to see\nwhat the network thought.")
+        self.detail_image = DigitImage(scale_hint=4)
+        self.detail_caption = QLabel("Click an image to see what the network thought.")
         self.detail_caption.setWordWrap(True)
         self.detail_caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail_bars = ProbabilityBars()
+        # Ten rows of a glance: on a wide screen, bars a metre long would only be harder to read.
+        self.detail_bars.setMaximumWidth(520)
         self.open_button = QPushButton("Open in canvas")
         self.open_button.setToolTip("Put this image on the Draw tab's canvas to draw over it")
         self.open_button.setEnabled(False)
@@ -182,24 +200,25 @@ class MistakesTab(QWidget):
         self._build_layout()
 
     def _build_layout(self) -> None:
-        detail = QGridLayout()
-        detail.addWidget(self.detail_image, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
-        detail.addWidget(self.detail_caption, 0, 1)
-        detail.addWidget(self.open_button, 1, 1, Qt.AlignmentFlag.AlignBottom)
-        detail.setColumnStretch(1, 1)
+        # The matrix with the per-digit scores beside it on the left; the filters, the grid and
+        # the selected image on the right. Splitters let the user trade one for the other; every
+        # part keeps its honest minimum, which all fit in an 800x600 window.
+        scores = QVBoxLayout()
+        scores.setContentsMargins(0, 0, 0, 0)
+        scores.addWidget(caption("Worst digits first"))
+        scores.addWidget(self.class_table)
+        scores.addStretch(1)
+        matrix_row = QHBoxLayout()
+        matrix_row.setContentsMargins(0, 0, 0, 0)
+        matrix_row.addWidget(self.confusion, 1)
+        matrix_row.addLayout(scores)
+        self.left_pane = QWidget()
+        left = QVBoxLayout(self.left_pane)
+        left.setContentsMargins(0, 0, 4, 0)
+        left.addWidget(caption("Confusion matrix: click a cell or a digit"))
+        left.addLayout(matrix_row, 1)
 
-        left = QVBoxLayout()
-        left.addWidget(caption("Confusion matrix: click a cell"))
-        left.addWidget(self.confusion)
-        left.addSpacing(8)
-        left.addWidget(caption("Selected image"))
-        left.addLayout(detail)
-        left.addWidget(self.detail_bars, 1)
-        left_panel = QWidget()
-        left_panel.setLayout(left)
-        left_panel.setFixedWidth(380)
-
-        filters = QHBoxLayout()
+        filters = FlowLayout()
         for text, combo in (
             ("True", self.true_filter),
             ("Predicted", self.predicted_filter),
@@ -207,20 +226,46 @@ class MistakesTab(QWidget):
         ):
             label = QLabel(text)
             label.setBuddy(combo)
-            filters.addWidget(label)
-            filters.addWidget(combo)
-            filters.addSpacing(8)
+            filters.addWidget(group(label, combo))
         filters.addWidget(self.reset_button)
-        filters.addStretch(1)
         filters.addWidget(self.count_label)
+        list_page = QWidget()
+        listing = QVBoxLayout(list_page)
+        listing.setContentsMargins(4, 0, 0, 0)
+        listing.addLayout(filters)
+        self._filters = filters
+        listing.addWidget(self.grid, 1)
 
-        right = QVBoxLayout()
-        right.addLayout(filters)
-        right.addWidget(self.grid, 1)
+        image_column = QVBoxLayout()
+        image_column.addWidget(self.detail_image, 1)
+        image_column.addWidget(self.open_button)
+        detail_row = QHBoxLayout()
+        detail_row.addLayout(image_column)
+        detail_row.addWidget(self.detail_bars, 1)
+        detail_row.addStretch(0)
+        detail_page = QWidget()
+        detail = QVBoxLayout(detail_page)
+        detail.setContentsMargins(4, 4, 0, 0)
+        detail.addWidget(caption("Selected image"))
+        detail.addWidget(self.detail_caption)
+        detail.addLayout(detail_row, 1)
 
-        body = QHBoxLayout()
-        body.addWidget(left_panel)
-        body.addLayout(right, 1)
+        self.right_pane = QSplitter(Qt.Orientation.Vertical)
+        self.right_pane.setChildrenCollapsible(False)
+        self.right_pane.addWidget(list_page)
+        self.right_pane.addWidget(detail_page)
+        self.right_pane.setStretchFactor(0, 1)
+        self.right_pane.setStretchFactor(1, 0)
+        self.right_pane.splitterMoved.connect(lambda *_: self._user_sized.add("height"))
+        self._detail_page = detail_page
+
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.left_pane)
+        self.body.addWidget(self.right_pane)
+        self.body.splitterMoved.connect(lambda *_: self._user_sized.add("width"))
+        self.body.installEventFilter(self)
+        self.right_pane.installEventFilter(self)
 
         threshold_row = QHBoxLayout()
         threshold_label = QLabel("Answer only if ≥")
@@ -231,6 +276,7 @@ class MistakesTab(QWidget):
         threshold_row.addWidget(self.coverage_label, 1)
         # The summary and the threshold's line on the left, the trade-off curve beside both.
         header = QGridLayout()
+        header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.summary_label, 0, 0)
         header.addLayout(threshold_row, 1, 0)
         header.addWidget(self.coverage_chart, 0, 1, 2, 1)
@@ -238,7 +284,52 @@ class MistakesTab(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.body, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize:
+            if watched is self.body and "width" not in self._user_sized:
+                self._share_width()
+            elif watched is self.right_pane:
+                self._fit_right_pane()
+        return super().eventFilter(watched, event)
+
+    def _share_width(self) -> None:
+        """Give the matrix about 40 % of the width: never less than it needs, and never so much
+        that the grid gets less than it needs (until the user moves the splitter)."""
+        total = self.body.width() - self.body.handleWidth()
+        if total <= 0:
+            return
+        least_left = self.left_pane.minimumSizeHint().width()
+        least_right = self.right_pane.minimumSizeHint().width()
+        left = max(least_left, min(int(total * 0.4), total - least_right))
+        self.body.setSizes([left, max(0, total - left)])
+
+    def _fit_right_pane(self) -> None:
+        """Keep the right splitter's minimums honest, and share its height until the user moves
+        it: the selected image gets what it asks for when there is room, its minimum when not,
+        and the grid the rest.
+
+        The detail's caption and the filter bar wrap, which a splitter does not see: at the
+        pane's width they may need more lines than their minimums say. Measured at the width
+        the pane is about to give them (the splitter lays its children out after this).
+        """
+        detail, listing = self._detail_page, self.right_pane.widget(0)
+        margins = detail.layout().contentsMargins()
+        width = self.right_pane.width() - margins.left() - margins.right()
+        caption = self.detail_caption
+        extra = max(0, caption.heightForWidth(width) - caption.minimumSizeHint().height())
+        detail_least = detail.minimumSizeHint().height() + extra
+        rows = max(0, self._filters.heightForWidth(width) - self._filters.minimumSize().height())
+        listing_least = listing.minimumSizeHint().height() + rows
+        detail.setMinimumHeight(detail_least)
+        listing.setMinimumHeight(listing_least)
+        total = self.right_pane.height() - self.right_pane.handleWidth()
+        if "height" in self._user_sized or total <= 0:
+            return
+        wanted = min(detail.sizeHint().height(), int(total * 0.45))
+        height = max(detail_least, min(wanted, total - listing_least))
+        self.right_pane.setSizes([total - height, height])
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -326,6 +417,7 @@ class MistakesTab(QWidget):
             self._curve = None
             self.grid_model.set_indices(np.zeros(0, dtype=np.int64))
             self.confusion.set_confusion(None)
+            self.class_table.set_scores(None)
             self._show_detail(None)
             self.count_label.clear()
             self._show_coverage()
@@ -335,6 +427,7 @@ class MistakesTab(QWidget):
         self.coverage_chart.set_curve(self._curve.coverage, self._curve.accuracy)
         self.grid_model.set_source(images, evaluation)
         self.confusion.set_confusion(evaluation.confusion)
+        self.class_table.set_scores(class_scores(evaluation.confusion))
         self.summary_label.setText(summary(evaluation))
         self._show_coverage()
         self._apply_filters()
@@ -365,6 +458,7 @@ class MistakesTab(QWidget):
         true, predicted, show = self.filters()
         both = true is not None and predicted is not None
         self.confusion.set_selected((true, predicted) if both else None)
+        self.class_table.show_selected(true, predicted)
         if self._evaluation is None:
             return
         indices = select(self._evaluation, show, true, predicted)
@@ -397,17 +491,17 @@ class MistakesTab(QWidget):
         true, guess = int(evaluation.labels[i]), int(evaluation.predicted[i])
         probabilities = evaluation.probabilities[i]
         lines = [
-            f"Test image #{i}",
-            f"True digit: {true}",
-            f"Network: {guess} ({percent_text(float(probabilities[guess]))} sure)",
+            f"Test image #{i}: a {true}, read as {guess} "
+            f"({percent_text(float(probabilities[guess]))} sure)."
         ]
         if true != guess:
             # How much the right answer got says whether it was a near miss or a blind spot.
-            lines.append(f"It gave {true} only {percent_text(float(probabilities[true]))}")
-        self.detail_caption.setText("\n".join(lines))
+            lines.append(f"It gave {true} only {percent_text(float(probabilities[true]))}.")
+        self.detail_caption.setText(" ".join(lines))
         self.detail_image.set_image(images[i])
         self.detail_bars.set_probabilities(probabilities)
         self.open_button.setEnabled(True)
+        self._fit_right_pane()  # a longer caption may need another line
 
     def _open(self, row: int) -> None:
         if row < 0 or self._images is None:

@@ -239,7 +239,8 @@ class WeightHistogramChart(_Chart):
         self._now = np.zeros(0)
         self._initial: np.ndarray | None = None
         self.title = ""
-        self.setMinimumSize(160, 80)
+        # Narrow enough for the Inside view's side column in an 800-pixel-wide window.
+        self.setMinimumSize(120, 80)
 
     def sizeHint(self) -> QSize:
         return QSize(300, 110)
@@ -251,6 +252,7 @@ class WeightHistogramChart(_Chart):
         self._now = np.asarray(now, dtype=np.float64)
         self._initial = None if initial is None else np.asarray(initial, dtype=np.float64)
         self.title = title
+        self.setToolTip(title)
         self.update()
 
     @property
@@ -281,8 +283,12 @@ class WeightHistogramChart(_Chart):
         line = self.fontMetrics().height()
         rect = self._plot_rect(4, bottom_lines=1.2, top=line + 4)
         painter.setPen(text)
+        # A long title ends in "…" rather than being cut mid-character; the tooltip has it all.
+        title = self.fontMetrics().elidedText(
+            self.title, Qt.TextElideMode.ElideRight, max(0, self.width() - 8)
+        )
         painter.drawText(
-            QRectF(4, 0, self.width() - 8, line + 2), Qt.AlignmentFlag.AlignLeft, self.title
+            QRectF(4, 0, self.width() - 8, line + 2), Qt.AlignmentFlag.AlignLeft, title
         )
         painter.setPen(QPen(grid, 1))
         painter.drawLine(QPointF(rect.left(), rect.bottom()), QPointF(rect.right(), rect.bottom()))
@@ -329,7 +335,8 @@ class CoverageChart(_Chart):
         self._accuracy = np.zeros(0)
         self._marker: tuple[float, float] | None = None
         self.setMinimumSize(200, 64)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        # Its preferred height when there is room, down to its minimum in a short window.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
         self.setToolTip(
             "Each point is a threshold: the share of test images answered (across) and the "
             "accuracy on those (up). The dot is the current threshold."

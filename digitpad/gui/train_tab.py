@@ -182,7 +182,9 @@ class TrainTab(QWidget):
         left_column.addLayout(rate_row)
         left_column.addLayout(buttons)
         left_column.addWidget(self.save_button)
-        left.setMinimumWidth(scroll.sizeHint().width())
+        left.setMinimumWidth(
+            scroll.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        )
         left.setMaximumWidth(460)
 
         self.notice = Notice()

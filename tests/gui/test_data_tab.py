@@ -85,3 +85,21 @@ def test_a_load_error_is_shown_in_place_of_the_views(qtbot):
     qtbot.waitUntil(lambda: not tab.busy, timeout=10_000)
     assert tab.status.text() == "Could not load the data: mnist.npz: file not found"
     assert tab.wait_for_background()
+
+
+def test_a_long_error_wraps_instead_of_widening_the_window(qtbot):
+    path = "/a/very/long/folder/name/that/someone/chose/for/their/data/" * 3 + "mnist.npz"
+
+    def missing():
+        raise DataError(f"{path}: file not found")
+
+    tab = DataTab(loader=missing)
+    qtbot.addWidget(tab)
+    tab.resize(780, 500)
+    tab.show()
+    qtbot.waitUntil(lambda: not tab.busy, timeout=10_000)
+    assert path in tab.status.text()
+    assert tab.minimumSizeHint().width() <= 780
+    needed = tab.status.heightForWidth(tab.status.width())
+    assert 0 < needed <= tab.status.height()
+    assert tab.wait_for_background()

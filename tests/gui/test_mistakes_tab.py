@@ -189,3 +189,79 @@ def test_the_threshold_marks_the_images_it_would_hold_back(tab, expected):
     assert "?" not in model.data(model.index(0), Qt.ItemDataRole.DisplayRole)
     tab.threshold.set_value(0.0)
     assert not any(model.held_back(row) for row in rows)
+
+
+def click_cell(qtbot, table, row: int, column: int) -> None:
+    rect = table.visualRect(table.model().index(row, column))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_per_digit_scores_beside_the_matrix_worst_first(tab, expected):
+    labels, predicted = expected["labels"], expected["predicted"]
+    table = tab.class_table
+    assert table.isVisible() and table.rowCount() == 10
+    digits = [int(table.item(row, 0).text()) for row in range(10)]
+    assert sorted(digits) == list(range(10))
+    recall = {d: np.mean(predicted[labels == d] == d) for d in range(10)}
+    precision = {d: np.mean(labels[predicted == d] == d) for d in range(10)}
+    weaker = [min(recall[d], precision[d]) for d in digits]
+    assert weaker == sorted(weaker)  # worst first
+    for row, digit in enumerate(digits):
+        assert table.item(row, 1).text() == f"{recall[digit] * 100:.1f} %"
+        assert table.item(row, 2).text() == f"{precision[digit] * 100:.1f} %"
+    # Beside the matrix: same band of height, to its right.
+    matrix_right = tab.confusion.mapTo(tab, tab.confusion.rect().topRight())
+    table_left = table.mapTo(tab, table.rect().topLeft())
+    assert table_left.x() > matrix_right.x()
+    assert abs(table_left.y() - matrix_right.y()) < 40
+
+
+def test_clicking_a_digit_row_lists_its_mistakes(tab, qtbot, expected):
+    labels, predicted = expected["labels"], expected["predicted"]
+    table = tab.class_table
+    worst = int(table.item(0, 0).text())
+
+    click_cell(qtbot, table, 0, 1)  # the accuracy: its images read wrong
+    assert tab.filters() == (worst, None, Show.MISTAKES)
+    shown = grid_indices(tab)
+    assert len(shown) == np.sum((labels == worst) & (predicted != worst)) > 0
+    assert all(labels[i] == worst and predicted[i] != worst for i in shown)
+    assert table.selectionModel().isRowSelected(0)
+
+    third = int(table.item(2, 0).text())
+    click_cell(qtbot, table, 2, 2)  # the precision: images wrongly read as it
+    assert tab.filters() == (None, third, Show.MISTAKES)
+    shown = grid_indices(tab)
+    assert len(shown) == np.sum((predicted == third) & (labels != third))
+    assert all(predicted[i] == third and labels[i] != third for i in shown)
+    assert table.selectionModel().isRowSelected(2)
+
+    # A matrix cell is a pair, not one digit's row: the row selection goes.
+    centre = tab.confusion.cell_rect(3, 5).center().toPoint()
+    qtbot.mouseClick(tab.confusion, Qt.MouseButton.LeftButton, pos=centre)
+    assert not table.selectionModel().hasSelection()
+
+
+def test_the_splitters_follow_the_window_until_the_user_moves_them(tab, qtbot):
+    body = tab.body
+    least = tab.left_pane.minimumSizeHint().width()
+
+    def total() -> int:
+        return body.width() - body.handleWidth()
+
+    def share() -> float:
+        return body.sizes()[0] / total()
+
+    tab.resize(1600, 900)
+    qtbot.waitUntil(lambda: abs(share() - 0.4) < 0.01)
+    tab.resize(900, 700)  # 40 % would be too narrow for the matrix and its table
+    qtbot.waitUntil(lambda: body.width() < 900)
+    assert body.sizes()[0] == least
+
+    tab.resize(1600, 900)
+    qtbot.waitUntil(lambda: abs(share() - 0.4) < 0.01)
+    body.moveSplitter(int(0.6 * total()), 1)  # as a drag of the handle does
+    assert abs(share() - 0.6) < 0.01
+    tab.resize(1800, 900)
+    qtbot.waitUntil(lambda: body.width() > 1700)
+    assert abs(share() - 0.6) < 0.02  # the user's share, not back to 40 %
