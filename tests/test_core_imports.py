@@ -13,13 +13,18 @@ CORE = [
     "data",
     "errors",
     "evaluation",
+    "hidden_map",
     "image_files",
     "inference",
     "insight",
     "model",
+    "network_summary",
     "paths",
     "preprocess",
+    "progress",
+    "robustness",
     "store",
+    "surgery",
     "training",
 ]
 CANVAS_PATH = [
@@ -33,6 +38,11 @@ CANVAS_PATH = [
     "preprocess",
     "browse",
     "insight",
+    "network_summary",
+    "hidden_map",
+    "surgery",
+    "robustness",
+    "progress",
 ]
 
 
