@@ -146,10 +146,15 @@ def map_steps(
     chosen = np.asarray(images, dtype=np.float32).reshape(len(images), -1)[indices]
     steps = -(-len(chosen) // _CHUNK) + 1
     features, predicted = [], []
+    last_kernel, last_bias = predictor.layers[-1]
     for done, start in enumerate(range(0, len(chosen), _CHUNK), start=1):
         batch = chosen[start : start + _CHUNK]
-        features.append(representation(predictor, batch, layer))
-        predicted.append(predictor.logits(batch).argmax(axis=1))
+        # One forward pass gives both the layer's features and the answers.
+        layers = [batch, *predictor.hidden_activations(batch)]
+        logits = layers[-1] @ last_kernel + last_bias
+        layers.append(logits)
+        features.append(layers[layer].copy() if layer == 0 else layers[layer])
+        predicted.append(logits.argmax(axis=1))
         yield Progress(done, steps, f"{names[layer]}: {start + len(batch):,} images")
     features_all = np.concatenate(features)
     mean, components, explained = principal_axes(features_all)
@@ -189,10 +194,12 @@ def principal_axes(
     Each direction's sign is fixed (its largest coordinate positive) so the same data always
     gives the same picture, not a mirror image.
     """
-    features = np.asarray(features, dtype=np.float64)
-    mean = features.mean(axis=0)
-    centred = features - mean
-    covariance = centred.T @ centred
+    features = np.asarray(features, dtype=np.float32)
+    mean = features.mean(axis=0, dtype=np.float64)
+    centred = features - mean.astype(np.float32)
+    # The (d, d) product in float32 (the costly part, twice as fast as float64); the small
+    # eigenproblem in float64.
+    covariance = (centred.T @ centred).astype(np.float64)
     values, vectors = np.linalg.eigh(covariance)
     order = np.argsort(values)[::-1][:axes]
     components = vectors[:, order]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from digitpad.inference import Predictor
+from digitpad.progress import run_to_end
 
 MAX_PRUNE_PERCENT = 100.0
 ACCURACY_CHUNK = 2000
@@ -168,17 +169,38 @@ def accuracy(
     predictor: Predictor, images: np.ndarray, labels: np.ndarray, chunk: int = ACCURACY_CHUNK
 ) -> float:
     """Share of ``images`` (N, 784) or (N, 28, 28) that ``predictor`` reads as ``labels``."""
+    last = run_to_end(accuracy_steps(predictor, images, labels, chunk))
+    return last.accuracy if last is not None else float("nan")
+
+
+@dataclass(frozen=True)
+class PartialAccuracy:
+    """``right`` answers among the first ``done`` of ``total`` images."""
+
+    right: int
+    done: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.done if self.done else float("nan")
+
+
+def accuracy_steps(
+    predictor: Predictor, images: np.ndarray, labels: np.ndarray, chunk: int = ACCURACY_CHUNK
+) -> Iterator[PartialAccuracy]:
+    """Accuracy measured a chunk at a time: each item counts all images so far, the last one
+    all of them. On a busy machine the first chunk's figure can be shown while the rest runs,
+    and a caller that no longer needs the answer stops between chunks."""
     labels = np.asarray(labels)
     if len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    if not len(labels):
-        return float("nan")
     right = 0
     for start, predicted in zip(
         range(0, len(images), chunk), predictions(predictor, images, chunk), strict=True
     ):
         right += int(np.count_nonzero(predicted == labels[start : start + chunk]))
-    return right / len(labels)
+        yield PartialAccuracy(right, min(start + chunk, len(labels)), len(labels))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from digitpad.inference import Predictor, load_predictor
 from digitpad.surgery import (
     Edits,
     accuracy,
+    accuracy_steps,
     check_edits,
     edited,
     prune_smallest,
@@ -187,3 +188,16 @@ def test_pruning_curve_starts_at_the_trained_accuracy_and_keeps_less(default_mod
     assert points[0].accuracy == accuracy(default_model, images, labels)
     assert [round(p.kept, 2) for p in points] == [1.0, 0.5, 0.1, 0.0]
     assert points[-1].accuracy < 0.2
+
+
+def test_accuracy_steps_count_every_image_once_and_end_with_the_accuracy():
+    net = small_net()
+    rng = np.random.default_rng(3)
+    images = rng.random((4500, 784), dtype=np.float32)
+    labels = net.logits(images).argmax(axis=1)
+    labels[::3] = (labels[::3] + 1) % 10  # a third wrong
+    steps = list(accuracy_steps(net, images, labels, chunk=2000))
+    assert [s.done for s in steps] == [2000, 4000, 4500]
+    assert all(s.total == 4500 for s in steps)
+    assert steps[-1].right == 3000 and steps[-1].accuracy == pytest.approx(2 / 3)
+    assert accuracy(net, images[:0], labels[:0]) != accuracy(net, images[:0], labels[:0])  # NaN
