@@ -237,3 +237,18 @@ def pruning_curve(
             done,
             len(percents),
         )
+
+
+def edit_and_measure(
+    predictor: Predictor,
+    edits: Edits,
+    images: np.ndarray,
+    labels: np.ndarray,
+    chunk: int = ACCURACY_CHUNK,
+) -> Iterator[Predictor | PartialAccuracy]:
+    """The edited network first (so the drawing's answer can change at once), then its test
+    accuracy a chunk at a time (see :func:`accuracy_steps`), the last item covering all
+    images."""
+    network = edited(predictor, edits)
+    yield network
+    yield from accuracy_steps(network, images, labels, chunk)

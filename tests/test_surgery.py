@@ -12,6 +12,7 @@ from digitpad.surgery import (
     accuracy,
     accuracy_steps,
     check_edits,
+    edit_and_measure,
     edited,
     prune_smallest,
     pruning_curve,
@@ -201,3 +202,13 @@ def test_accuracy_steps_count_every_image_once_and_end_with_the_accuracy():
     assert all(s.total == 4500 for s in steps)
     assert steps[-1].right == 3000 and steps[-1].accuracy == pytest.approx(2 / 3)
     assert accuracy(net, images[:0], labels[:0]) != accuracy(net, images[:0], labels[:0])  # NaN
+
+
+def test_edit_and_measure_gives_the_network_first_then_its_accuracy(default_model, test_set):
+    images, labels = test_set
+    items = list(edit_and_measure(default_model, Edits(prune_percent=90), images, labels))
+    network, *steps = items
+    assert isinstance(network, Predictor) and network.name == "default (edited)"
+    assert [s.done for s in steps] == [2000, 4000, 6000, 8000, 10000]
+    assert steps[-1].accuracy == accuracy(network, images, labels)
+    assert steps[-1].accuracy < accuracy(default_model, images, labels)
