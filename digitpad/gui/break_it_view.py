@@ -247,6 +247,11 @@ class BreakItView(QWidget):
             self._show_units()
 
     @property
+    def measuring(self) -> bool:
+        """True while an edit waits to be measured or is being measured."""
+        return self._edit_timer.isActive() or self._job.running
+
+    @property
     def edits(self) -> Edits:
         return self._edits
 
