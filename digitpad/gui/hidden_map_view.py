@@ -118,6 +118,8 @@ class HiddenMapView(QWidget):
         self.drawing_caption = QLabel("Draw a digit: it appears as a black star.")
         self.drawing_caption.setWordWrap(True)
         self.neighbour_images = [DigitImage(2) for _ in range(NEIGHBOURS)]
+        for view in self.neighbour_images:
+            view.setFixedSize(2 * 28 + 2, 2 * 28 + 2)  # all the same size, pixels kept square
         side = QVBoxLayout()
         side.addWidget(self.hover_image)
         side.addWidget(self.hover_caption)

@@ -13,7 +13,7 @@ from digitpad.network_summary import (
     summary_from_predictor,
 )
 
-_HEADERS = ("Layer", "Output shape", "Activation", "Parameters")
+_HEADERS = ("Layer", "Output shape", "Activation", "Parameters", "Counted as")
 
 
 class SummaryTable(QTableWidget):
@@ -33,11 +33,15 @@ class SummaryTable(QTableWidget):
 
     def show_summary(self, summary: NetworkSummary | None) -> None:
         rows = summary.rows() if summary is not None else []
+        layers = summary.layers if summary is not None else ()
+        # How each count comes about: a weight from every input to every unit, a bias per unit.
+        how = ["", *(f"{x.inputs:,} × {x.units:,} weights + {x.units:,} biases" for x in layers)]
+        how.append("× 4 bytes (float32)" if rows else "")
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            for c, text in enumerate(row):
+            for c, text in enumerate((*row, how[r])):
                 item = QTableWidgetItem(text)
-                if c == 3:
+                if c == 3:  # numbers line up on the right
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
@@ -46,6 +50,11 @@ class SummaryTable(QTableWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.setItem(r, c, item)
+        # As tall as its rows: a short table, not a box of empty space.
+        self.resizeRowsToContents()
+        rows_height = sum(self.rowHeight(r) for r in range(self.rowCount()))
+        header = self.horizontalHeader().sizeHint().height()
+        self.setFixedHeight(header + rows_height + 2 * self.frameWidth() + 2)
 
 
 class NetworkSummaryLine(QLabel):

@@ -63,13 +63,15 @@ class NetworkTab(QWidget):
         summary_page = QWidget()
         summary_layout = QVBoxLayout(summary_page)
         summary_layout.addWidget(self.summary_line)
-        summary_layout.addWidget(self.summary_table, 1)
+        summary_layout.addWidget(self.summary_table)
         note = QLabel(
             "Every weight and bias is a float32 of 4 bytes. Dropout has no parameters; the "
-            "output layer's logits become probabilities through softmax."
+            "output layer's logits become probabilities through softmax. The first layer holds "
+            "most of a wide network's weights: one per pixel for each unit."
         )
         note.setWordWrap(True)
         summary_layout.addWidget(note)
+        summary_layout.addStretch(1)
 
         self.map_view = HiddenMapView()
         self.break_view = BreakItView()
