@@ -128,6 +128,61 @@ def main() -> None:
     worst = {kind: float(np.min(curve.accuracy)) for kind, curve in report.curves.items()}
     print("  lowest accuracy per kind: " + ", ".join(f"{k} {v:.1%}" for k, v in worst.items()))
 
+    gui_costs(model, images, repeats=max(args.repeats, 30))
+
+
+def gui_costs(model, images, repeats: int) -> None:
+    """What the Network tab adds to each canvas change, on the GUI thread (offscreen Qt)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad.gui.network_tab import NetworkTab
+
+    app = QApplication.instance() or QApplication([])
+    tab = NetworkTab()
+    tab.resize(1100, 720)
+    tab.show()
+    tab.set_predictor(model)
+    deadline = time.monotonic() + 120
+    while tab.map_view.hidden_map is None and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    drawings = [images[i].reshape(28, 28) for i in range(repeats)]
+    print("Network tab, per canvas change (GUI thread):")
+    hidden = iter(drawings)
+    tab.pages.setCurrentIndex(0)  # the tab shows another page: only remembered
+    print(
+        line(
+            "set_drawing, other page in front",
+            timed(lambda: tab.set_drawing(next(hidden)), repeats),
+            "ms",
+            1000,
+        )
+    )
+    tab.pages.setCurrentWidget(tab.map_view)
+    app.processEvents()
+    view = tab.map_view
+    shown = iter(drawings)
+
+    def place() -> None:
+        view.set_drawing(next(shown))
+        view._place_drawing()  # what the short timer then runs: placement and blit
+
+    print(line("hidden map: place the drawing and blit", timed(place, repeats), "ms", 1000))
+    tab.pages.setCurrentWidget(tab.break_view)
+    app.processEvents()
+    answers = iter(drawings)
+    print(
+        line(
+            "break it: answers and unit grid",
+            timed(lambda: tab.break_view.set_drawing(next(answers)), repeats),
+            "ms",
+            1000,
+        )
+    )
+    tab.shutdown()
+    tab.close()
+
 
 if __name__ == "__main__":
     main()
