@@ -23,6 +23,7 @@ CORE = [
     "preprocess",
     "progress",
     "robustness",
+    "save_edited",
     "store",
     "surgery",
     "training",

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -32,10 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.data import Split
+from digitpad.errors import StoreError
+from digitpad.evaluation import evaluate_probabilities
 from digitpad.gui.generator_worker import JobSlot
 from digitpad.gui.pixel_image import PixelImage
 from digitpad.inference import Predictor
 from digitpad.insight import sequential_rgb, unit_grid
+from digitpad.progress import Progress
+from digitpad.save_edited import edited_meta, save_in_child_process
+from digitpad.store import check_name
 from digitpad.surgery import (
     Edits,
     PartialAccuracy,
@@ -106,9 +112,12 @@ class BreakItView(QWidget):
     """The edited copy (a Predictor), or the network as trained after Reset."""
     accuracy_measured = Signal(float)
     """The edited network's accuracy on all the test images, each time it is measured."""
+    saved = Signal(str)
+    """The folder of an edited network just saved with Save as… (the model lists may refresh)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, store: str | None = None) -> None:
         super().__init__(parent)
+        self._store = store
         self._predictor: Predictor | None = None
         self._edited: Predictor | None = None
         self._test: Split | None = None
@@ -142,6 +151,15 @@ class BreakItView(QWidget):
         self.units_label = QLabel("Click a unit to switch it off.")
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the network as trained")
+        self.save_button = QPushButton("Save as…")
+        self.save_button.setToolTip("Keep the edited network as a new model in your store")
+        self.save_status = QLabel("")
+        self.save_status.setWordWrap(True)
+        self._save_job = JobSlot("save-edited", self)
+        self._save_job.item.connect(self._on_save_item)
+        self._save_job.result.connect(self._on_saved)
+        self._save_job.failed.connect(lambda m: self.save_status.setText(f"Not saved: {m}"))
+        self._save_job.busy.connect(lambda busy: self._update_labels())
 
         controls = QGroupBox("Break it (on a copy: the stored model never changes)")
         form = QFormLayout(controls)
@@ -159,7 +177,11 @@ class BreakItView(QWidget):
         form.addRow("Hidden units of:", self.layer_combo)
         form.addRow(self.unit_grid)
         form.addRow(self.units_label)
-        form.addRow(self.reset_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.save_button)
+        form.addRow(buttons)
+        form.addRow(self.save_status)
 
         self.answer_label = QLabel("Draw a digit to see its answer change.")
         self.answer_label.setWordWrap(True)
@@ -204,6 +226,7 @@ class BreakItView(QWidget):
             lambda unit: self.toggle_unit(self.layer_combo.currentIndex(), unit)
         )
         self.reset_button.clicked.connect(self.reset)
+        self.save_button.clicked.connect(self._ask_save_name)
         self.curve_button.clicked.connect(self.measure_pruning_curve)
         self._update_labels()
 
@@ -275,10 +298,54 @@ class BreakItView(QWidget):
         base = self._edits
         self._curve_job.start(lambda: pruning_curve(predictor, test.x, test.y, edits=base))
 
+    def save_as(self, name: str) -> bool:
+        """Save the edited network under ``name`` in the user's store, in the background (a
+        separate process does the Keras part). False, with the reason shown, if it cannot
+        start."""
+        predictor, edits, test, store = self._predictor, self._edits, self._test, self._store
+        if predictor is None or self._save_job.running:
+            return False
+        try:
+            check_name(name)
+        except StoreError as exc:
+            self.save_status.setText(f"Not saved: {exc}")
+            return False
+        network = edited(predictor, edits)
+
+        def work():
+            metrics = {}
+            if test is not None:
+                yield Progress(0, 2, "measuring it on the test images")
+                probabilities = network.predict_proba(test.x)
+                metrics = evaluate_probabilities(probabilities, test.y).summary()
+            yield Progress(1, 2, "saving (a separate process loads TensorFlow)")
+            meta = edited_meta(network, edits, metrics)
+            yield save_in_child_process(network, name, meta, store)
+
+        self.save_status.setText(f"Saving as {name}…")
+        self._save_job.start(work)
+        return True
+
+    def _ask_save_name(self) -> None:
+        base = (self._predictor.name if self._predictor is not None else "model") or "model"
+        suggestion = "".join(c if c.isalnum() or c in "._-" else "-" for c in base) + "-edited"
+        name, ok = QInputDialog.getText(self, "Save the edited network", "Name:", text=suggestion)
+        if ok and name.strip():
+            self.save_as(name.strip())
+
+    def _on_save_item(self, item: object) -> None:
+        if isinstance(item, Progress):
+            self.save_status.setText(f"Saving: {item.message}…")
+
+    def _on_saved(self, folder: object) -> None:
+        self.save_status.setText(f"Saved as {folder}")
+        self.saved.emit(str(folder))
+
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         self._edit_timer.stop()
         stopped = self._job.shutdown(timeout_ms)
-        return self._curve_job.shutdown(timeout_ms) and stopped
+        saving = self._save_job.shutdown(timeout_ms)
+        return self._curve_job.shutdown(timeout_ms) and stopped and saving
 
     # --- edits ----------------------------------------------------------------------------
 
@@ -366,6 +433,9 @@ class BreakItView(QWidget):
             "Click a unit to switch it off or on (blue: off)."
         )
         self.reset_button.setEnabled(not edits.empty)
+        self.save_button.setEnabled(
+            not edits.empty and self._predictor is not None and not self._save_job.running
+        )
 
     def _show_answer(self) -> None:
         image, trained, edited = self._drawing, self._predictor, self._edited

@@ -42,6 +42,8 @@ class NetworkTab(QWidget):
 
     open_in_canvas = Signal(object)
     """A (28, 28) float32 test image the user clicked on the map."""
+    model_saved = Signal(str)
+    """The folder of an edited network saved with Save as… (refresh the model lists)."""
     test_set_ready = Signal()
 
     def __init__(
@@ -74,7 +76,7 @@ class NetworkTab(QWidget):
         summary_layout.addStretch(1)
 
         self.map_view = HiddenMapView()
-        self.break_view = BreakItView()
+        self.break_view = BreakItView(store=store)
         self.robustness_view = RobustnessView(store)
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
@@ -87,6 +89,8 @@ class NetworkTab(QWidget):
         layout.addWidget(self.pages)
 
         self.map_view.open_in_canvas.connect(self.open_in_canvas)
+        self.break_view.saved.connect(self.model_saved)
+        self.break_view.saved.connect(lambda _: self.robustness_view.refresh_models())
 
         self._loader = test_loader or default_test_loader
         self._data_job = JobSlot("network-data", self)

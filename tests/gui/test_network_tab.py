@@ -222,3 +222,31 @@ def test_summary_line_follows_the_form_settings(qtbot):
     assert line.text().startswith("784-50-30-10 ReLU: 41,090 parameters")
     line.set_config(PRESETS["tutorial"].replace(hidden=(0,)))
     assert line.text().startswith("no network:")
+
+
+def test_save_as_keeps_the_edited_network_as_a_new_model(qtbot, user_store, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    tab = NetworkTab(store=str(user_store))
+    qtbot.addWidget(tab)
+    tab.show()
+    view = tab.break_view
+    try:
+        with qtbot.waitSignal(tab.test_set_ready, timeout=WAIT_MS):
+            tab.set_predictor(tiny_model())
+        assert not view.save_button.isEnabled()  # nothing edited: nothing to save
+        view.prune_slider.setValue(50)
+        qtbot.waitUntil(lambda: not view.measuring, timeout=WAIT_MS)
+        assert view.save_button.isEnabled()
+        assert not view.save_as("bad name!") and "not a valid model name" in view.save_status.text()
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("tiny-pruned", True))
+        with qtbot.waitSignal(tab.model_saved, timeout=WAIT_MS * 5) as saved:
+            view.save_button.click()
+        assert saved.args[0].endswith("tiny-pruned")
+        loaded = load_predictor("tiny-pruned", str(user_store))
+        np.testing.assert_array_equal(loaded.layers[0][0], view.edited_predictor.layers[0][0])
+        assert loaded.meta["edits"]["prune_percent"] == 50.0
+        assert 0.0 < loaded.test_accuracy < 1.0
+        assert tab.robustness_view.second_picker.findText("tiny-pruned") >= 0
+    finally:
+        assert tab.shutdown(10_000)
