@@ -46,6 +46,7 @@ from digitpad.surgery import (
     Edits,
     PartialAccuracy,
     PruningPoint,
+    check_edits,
     edit_and_measure,
     edited,
     pruning_curve,
@@ -282,9 +283,21 @@ class BreakItView(QWidget):
     def edited_predictor(self) -> Predictor | None:
         return self._edited
 
-    def toggle_unit(self, layer: int, unit: int) -> None:
-        """Switch unit ``unit`` of hidden layer ``layer`` (both from 0) off, or back on."""
-        self._apply(self._edits.toggled_unit(layer, unit), measure=True)
+    def toggle_unit(self, layer: int, unit: int) -> bool:
+        """Switch unit ``unit`` of hidden layer ``layer`` (both from 0) off, or back on.
+
+        False, with the reason shown and the edits kept, if the network has no such unit (a
+        click meant for another model's grid)."""
+        if self._predictor is None:
+            return False
+        edits = self._edits.toggled_unit(layer, unit)
+        try:
+            check_edits(self._predictor, edits)
+        except ValueError as exc:
+            self.units_label.setText(f"Not changed: {exc}.")
+            return False
+        self._apply(edits, measure=True)
+        return True
 
     def reset(self) -> None:
         """The network as trained."""

@@ -123,9 +123,10 @@ class NetworkTab(QWidget):
         self.map_view.set_drawing(image)
         self.break_view.set_drawing(image)
 
-    def toggle_unit(self, layer: int, unit: int) -> None:
-        """Switch a hidden unit off or on in Break it (for clicks on other tabs' grids)."""
-        self.break_view.toggle_unit(layer, unit)
+    def toggle_unit(self, layer: int, unit: int) -> bool:
+        """Switch a hidden unit (layer and unit counted from 0) off or on in Break it, for
+        clicks on other tabs' grids; False if the current network has no such unit."""
+        return self.break_view.toggle_unit(layer, unit)
 
     @property
     def test_set(self) -> Split | None:

@@ -250,3 +250,27 @@ def test_save_as_keeps_the_edited_network_as_a_new_model(qtbot, user_store, monk
         assert tab.robustness_view.second_picker.findText("tiny-pruned") >= 0
     finally:
         assert tab.shutdown(10_000)
+
+
+def test_switching_models_rebuilds_every_page_and_drops_the_edits(tab, qtbot, model):
+    view = tab.break_view
+    view.toggle_unit(1, 5)
+    assert view.edits.units_off == {(1, 5)}
+    small = tiny_model()
+    with qtbot.waitSignal(tab.map_view.map_ready, timeout=WAIT_MS):
+        tab.set_predictor(small)
+    assert view.edits.empty and len(view.bias_boxes) == 2
+    assert view.layer_combo.count() == 1 and "10 units" in view.layer_combo.itemText(0)
+    assert [tab.map_view.layer_combo.itemText(i) for i in range(3)] == [
+        "input pixels (784)",
+        "hidden 1 (10)",
+        "logits (10)",
+    ]
+    assert tab.summary_line.text().startswith("tiny: 784-10-10 ReLU: 7,960 parameters")
+    assert not tab.toggle_unit(1, 0)  # the small network has one hidden layer
+    assert view.edits.empty and "no hidden layer 2" in view.units_label.text()
+    assert not tab.toggle_unit(0, 10) and view.edits.empty  # nor an 11th unit
+    assert tab.toggle_unit(0, 9) and view.edits.units_off == {(0, 9)}
+    with qtbot.waitSignal(tab.map_view.map_ready, timeout=WAIT_MS):
+        tab.set_predictor(model)
+    assert len(view.bias_boxes) == 3 and view.layer_combo.count() == 2
