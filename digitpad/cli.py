@@ -293,11 +293,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from digitpad.data import load_mnist
     from digitpad.evaluation import evaluate_probabilities
     from digitpad.inference import load_predictor
+    from digitpad.network_summary import summary_from_predictor
 
     predictor = load_predictor(args.model, args.store)
     data = load_mnist(args.data, verify=not args.no_verify)
     evaluation = evaluate_probabilities(predictor.predict_proba(data.test.x), data.test.y)
-    result = {"model": predictor.name, **evaluation.summary()}
+    network = summary_from_predictor(predictor)
+    result = {
+        "model": predictor.name,
+        **evaluation.summary(),
+        "parameters": network.parameters,
+        "layers": network.layers_json(),
+    }
     _report(args, result, _eval_text(result))
     return 0
 
@@ -498,4 +505,12 @@ def _eval_text(result: dict[str, Any]) -> str:
     ]
     for d, row in enumerate(result["confusion"]):
         lines.append(f"{d:>6}" + "".join(f"{v:>6}" for v in row))
+    if "layers" in result:
+        from digitpad.network_summary import summary_from_widths
+
+        layers = result["layers"]
+        network = summary_from_widths(
+            [layer["units"] for layer in layers[:-1]], layers[0]["activation"]
+        )
+        lines += ["", network.one_line(), network.table()]
     return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""A thin Qt worker that runs a progress generator in its own thread (superqt's idea).
+
+The work is an ordinary Python generator from the core (``hidden_map.map_steps``,
+``robustness.robustness_steps``, ...) that knows nothing of Qt. This thread runs it, emits each
+yielded item as ``item``, the last one again as ``result``, and checks for :meth:`abort`
+between items: a stopped run emits no result and closes the generator at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from digitpad.errors import DigitpadError
+from digitpad.gui.train_worker import _report_bug, error_message
+
+
+class GeneratorWorker(QThread):
+    """Runs ``work()`` (which returns an iterable) once.
+
+    Signals, all delivered to the GUI thread: ``item`` for each yielded value, ``result`` with
+    the last value when the generator ends by itself, ``failed`` with a readable message if it
+    raised, ``done`` last, always (also after :meth:`abort`).
+    """
+
+    item = Signal(object)
+    result = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(
+        self, work: Callable[[], Iterable[Any]], name: str = "work", parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"digitpad-{name}")
+        self._work = work
+        self._abort = threading.Event()
+
+    def abort(self) -> None:
+        """Stop between two items (safe from any thread)."""
+        self._abort.set()
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
+    def run(self) -> None:
+        try:
+            last, finished = None, True
+            steps = iter(self._work())
+            try:
+                for value in steps:
+                    if self._abort.is_set():
+                        finished = False
+                        break
+                    last = value
+                    self.item.emit(value)
+            finally:
+                close = getattr(steps, "close", None)
+                if close is not None:
+                    close()
+            if finished and not self._abort.is_set():
+                self.result.emit(last)
+        except Exception as exc:
+            if not isinstance(exc, DigitpadError):
+                _report_bug(exc)
+            self.failed.emit(error_message(exc))
+        finally:
+            self.done.emit()
+
+
+def stop_worker(worker: GeneratorWorker | None, timeout_ms: int = 5000) -> bool:
+    """Ask ``worker`` to stop and wait up to ``timeout_ms``; True if it is no longer running."""
+    if worker is None:
+        return True
+    worker.abort()
+    return worker.wait(timeout_ms)
+
+
+class JobSlot(QObject):
+    """One kind of background job at a time: starting a new one aborts the one running, and
+    only the newest job's signals come through (an aborted job's late items are dropped).
+
+    Re-emits the current job's ``item``, ``result`` and ``failed``; ``busy`` says whether a
+    job of this slot is running.
+    """
+
+    item = Signal(object)
+    result = Signal(object)
+    failed = Signal(str)
+    busy = Signal(bool)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._name = name
+        self._current: GeneratorWorker | None = None
+        self._running: list[GeneratorWorker] = []
+
+    @property
+    def running(self) -> bool:
+        return self._current is not None
+
+    def start(self, work: Callable[[], Iterable[Any]]) -> GeneratorWorker:
+        """Run ``work`` in a new thread, aborting the job before it."""
+        if self._current is not None:
+            self._current.abort()
+        worker = GeneratorWorker(work, self._name)
+        # Bound methods of this GUI-thread object: queued, so they run on the GUI thread.
+        worker.item.connect(self._on_item)
+        worker.result.connect(self._on_result)
+        worker.failed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+        self._current = worker
+        self._running.append(worker)
+        worker.start()
+        self.busy.emit(True)
+        return worker
+
+    def abort(self) -> None:
+        """Stop the current job (its result never comes)."""
+        if self._current is not None:
+            self._current.abort()
+            self._current = None
+            self.busy.emit(False)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Abort every job and wait for their threads; True if none is left running."""
+        self.abort()
+        return all(stop_worker(worker, timeout_ms) for worker in list(self._running))
+
+    def _on_item(self, value: object) -> None:
+        if self.sender() is self._current:
+            self.item.emit(value)
+
+    def _on_result(self, value: object) -> None:
+        if self.sender() is self._current:
+            self.result.emit(value)
+
+    def _on_failed(self, message: str) -> None:
+        if self.sender() is self._current:
+            self.failed.emit(message)
+
+    def _on_done(self) -> None:
+        worker = self.sender()
+        if worker in self._running:
+            self._running.remove(worker)
+            worker.wait()
+            worker.deleteLater()
+        if worker is self._current:
+            self._current = None
+            self.busy.emit(False)
