@@ -109,6 +109,9 @@ def run_app(store: str | None = None) -> int:
 
     window = MainWindow(store=store)
     window.show()
+    # Training runs in its own process, started once the window is up and warmed for the
+    # form's settings at low priority: Start finds TensorFlow loaded and the step compiled.
+    QTimer.singleShot(0, window.train_tab.use_training_process)
     if os.environ.get(PROBE_ENV) == "1":
         # After show(): the first queued call runs once the window is up and painted.
         QTimer.singleShot(0, lambda: _start_probe(window))
