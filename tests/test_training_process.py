@@ -1,5 +1,5 @@
 """Training in its own process: the same events as in-process, in order, none lost; control
-goes over; the model is saved there. The GUI's side is in tests/gui/test_training_process.py.
+goes over; the model is saved there. The GUI's side is in tests/gui/test_train_tab_process.py.
 
 One process serves the whole module (it imports TensorFlow once, ~5 s).
 """
@@ -42,7 +42,7 @@ TIMEOUT = 120.0
 @pytest.fixture(scope="module")
 def trainer():
     process = TrainerProcess(tiny_data, nice=0)  # tests on a busy machine: no lower priority
-    process.ensure_started()
+    process.ensure_started(TINY)
     yield process
     process.close()
     assert not multiprocessing.active_children()
@@ -152,3 +152,14 @@ def test_a_dead_process_is_described_in_one_line():
     assert "SIGABRT" in death_message(-6)
     assert "exit code 3" in death_message(3)
     assert all("\n" not in death_message(code) for code in (-9, -6, 1, None))
+
+
+def test_small_networks_train_on_one_thread_big_ones_on_tensorflows_choice(monkeypatch):
+    from digitpad.config import preset
+    from digitpad.training.tuning import THREADS_ENV, threads_for
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert threads_for(preset("tutorial")) == 1  # 159,010 weights: measured +23% on one
+    assert threads_for(preset("best")) == 0  # 800-800: two threads as fast or faster
+    monkeypatch.setenv(THREADS_ENV, "2")
+    assert threads_for(preset("tutorial")) == 2

@@ -221,12 +221,14 @@ class RemoteControl(TrainControl):
 class _Generation:
     """One training process and the app's ends of its two pipes."""
 
-    def __init__(self, context, nice: int) -> None:
+    def __init__(self, context, nice: int, threads: int) -> None:
         commands_out, commands_in = context.Pipe(duplex=False)
         events_out, events_in = context.Pipe(duplex=False)
+        self.threads = threads
+        self.running = False  # a run started and its end not yet read
         self.process = context.Process(
             target=_serve,
-            args=(commands_out, events_in, nice),
+            args=(commands_out, events_in, nice, threads),
             name="digitpad-trainer",
             daemon=True,  # multiprocessing ends it at exit should everything else fail
         )
@@ -315,19 +317,30 @@ class TrainerProcess:
         self._closed = False
         self._ids = itertools.count(1)
 
-    def _current(self) -> _Generation:
+    def _current(self, config: TrainConfig | None = None) -> _Generation:
+        """The live process; a new one if it died, or if ``config`` (a warm-up's) wants
+        another thread count and the process is idle (threads are fixed when TF starts)."""
+        from digitpad.training.tuning import threads_for
+
         with self._lock:
             if self._closed:
                 raise TrainerDied("the training process has been shut down")
             generation = self._generation
-            if generation is None or not generation.alive:
-                if generation is not None:
-                    generation.close(0.0)
-                generation = self._generation = _Generation(self._context, self._nice)
+            threads = threads_for(config) if config is not None else None
+            if generation is not None and generation.alive:
+                busy = generation.running or bool(generation.saves)
+                if threads is None or threads == generation.threads or busy:
+                    return generation
+            if generation is not None:
+                generation.close(0.0)  # idle or dead: nothing to wait for
+            if threads is None:
+                threads = generation.threads if generation is not None else 0
+            generation = self._generation = _Generation(self._context, self._nice, threads)
             return generation
 
-    def ensure_started(self) -> None:
-        self._current()
+    def ensure_started(self, config: TrainConfig | None = None) -> None:
+        """Start the process (with the threads ``config`` trains best with) if it is not up."""
+        self._current(config)
 
     @property
     def pid(self) -> int | None:
@@ -347,7 +360,7 @@ class TrainerProcess:
 
     def warm(self, config: TrainConfig) -> None:
         """Have the process get ready for ``config`` in the background (skipped if it is)."""
-        self._current().send(("warm", config, self.loader))
+        self._current(config).send(("warm", config, self.loader))
 
     def start_run(self, config: TrainConfig, control: RemoteControl) -> RunStream:
         """Start training ``config``; read its events from the returned stream."""
@@ -355,6 +368,7 @@ class TrainerProcess:
         while not generation.runs.empty():  # e.g. a warm-up's failure nobody read
             generation.runs.get_nowait()
         state = control.begin(generation.send)
+        generation.running = True
         generation.send(("start", config, self.loader, state))
         return RunStream(generation)
 
@@ -404,6 +418,8 @@ class RunStream:
             return None
         if isinstance(message, TrainerDied):
             raise message
+        if isinstance(message, RunResult | RunFailed):
+            self._generation.running = False
         return message
 
 
@@ -450,7 +466,7 @@ class RemoteModel:
 # --- the training process -----------------------------------------------------------------
 
 
-def _serve(commands: Connection, events: Connection, nice: int) -> None:
+def _serve(commands: Connection, events: Connection, nice: int, threads: int) -> None:
     """The training process: answer the app's messages until it quits or goes away."""
     with contextlib.suppress(OSError):
         os.nice(nice)
@@ -458,7 +474,7 @@ def _serve(commands: Connection, events: Connection, nice: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from digitpad.training.tuning import configure_tensorflow
 
-    configure_tensorflow()
+    configure_tensorflow(threads)
     _Trainer(commands, events).serve()
 
 

@@ -1,4 +1,4 @@
-"""Run by tests/gui/test_training_process.py in a fresh Python: the real window trains in its
+"""Run by tests/gui/test_train_tab_process.py in a fresh Python: the real window trains in its
 process, saves, starts another run and is closed mid-run. Prints one JSON line of what it saw.
 
 A fresh process, because other tests in a pytest session import TensorFlow themselves.

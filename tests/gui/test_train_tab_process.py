@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 @pytest.fixture(scope="module")
 def trainer():
     process = TrainerProcess(small_data, nice=0)  # a busy test machine: no lower priority
-    process.ensure_started()
+    process.ensure_started(TINY)
     yield process
     process.close()
 
