@@ -2,7 +2,7 @@
 
 Kept apart from the engine: these are choices about the process (logs, XLA's compilation
 cache, threads), not about the model. Measured on the 2-core machine (benchmarks/README.md,
-"Training process"); the environment variables below let a benchmark compare the choices.
+"start_latency.py"); the environment variables below let a benchmark compare the choices.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from digitpad.config import TrainConfig
 
 XLA_CACHE_ENV = "DIGITPAD_XLA_CACHE"
-"""``0`` turns the persistent XLA compilation cache off (for measuring it)."""
+"""``1`` turns XLA's persistent compilation cache on (off by default, see below)."""
 THREADS_ENV = "DIGITPAD_TRAIN_THREADS"
 """A number of intra-op threads for every training process (default: chosen per shape)."""
 
@@ -44,7 +44,12 @@ def configure_tensorflow(threads: int = 0) -> None:
     """Quiet TensorFlow's info logs, enable XLA's cache, set ``threads`` (0: TensorFlow's
     choice). Call before TensorFlow is imported: threads are fixed once its runtime starts."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if os.environ.get(XLA_CACHE_ENV, "1") != "0":
+    # Off by default. It would save the warm-up ~0.5 s per shape (the compile, 0.81 -> 0.31 s
+    # on a quiet machine), but the warm-up runs before anyone presses Start, so nobody waits
+    # for it; and loading a cached entry logs two ERROR lines (TF 2.21: a text-format parse
+    # error, and "machine feature +prefer-no-scatter not supported ... could lead to SIGILL"
+    # even on the machine that wrote it), a real risk where a home folder is shared.
+    if os.environ.get(XLA_CACHE_ENV) == "1":
         _enable_xla_cache(xla_cache_dir())
     if threads:
         import tensorflow as tf
