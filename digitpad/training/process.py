@@ -51,6 +51,8 @@ NICE = 10
 STOP_SECONDS = 1.0
 """A stopped run that has not ended after this long is ended with its process."""
 CLOSE_SECONDS = 3.0
+QUIT_SECONDS = 0.2
+"""On close, how long the process has to quit by itself before it is terminated."""
 
 Loader = Callable[[], Any] | None
 
@@ -283,11 +285,17 @@ class _Generation:
         return self.died is None and self.process.is_alive()
 
     def close(self, timeout: float) -> None:
+        """End the process: saves under way may finish within ``timeout``; anything else
+        (a run, a warm-up, TensorFlow's import) is not worth waiting for."""
         self.closing = True
         deadline = time.monotonic() + timeout
+        for future in list(self.saves.values()):
+            with contextlib.suppress(Exception):
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
         with contextlib.suppress(OSError, ValueError):
             self.send(("quit",))
-        self.process.join(max(0.0, deadline - time.monotonic()))
+        # Idle, it quits at once; busy, it would answer only after the task under way.
+        self.process.join(min(QUIT_SECONDS, max(0.0, deadline - time.monotonic())))
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(0.5)
