@@ -132,6 +132,16 @@ def test_pause_rate_step_snapshots_and_stop_reach_the_run(trainer):
     assert 0 < result.finished.steps < config.epochs * 40
 
 
+def test_start_and_stop_sent_during_a_warm_up_are_both_honoured(trainer):
+    trainer.warm(TINY.replace(hidden=(24,)))  # another shape: a compile under way
+    control = RemoteControl()
+    stream = trainer.start_run(LONG, control)
+    control.cancel()  # at once: it reaches the process while it still warms up
+    result = collect(stream)[-1]
+    assert result.finished.status == "cancelled"
+    assert result.finished.steps < 40  # not one whole epoch of the 500
+
+
 def test_a_model_trained_in_the_process_is_saved_there(trainer, user_store):
     result = collect(trainer.start_run(TINY, RemoteControl()))[-1]
     model = RemoteModel(TINY, result.layers, trainer)

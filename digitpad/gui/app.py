@@ -1,8 +1,8 @@
 """Start the window: ``run_app()`` is what ``digitpad`` (no arguments) calls.
 
 Start-up is kept short by importing only what the first frame needs: Qt, NumPy and the NumPy
-predictor. TensorFlow waits for the first training run, matplotlib for the first look at the
-Train tab.
+predictor. TensorFlow is never imported here: it lives in the training process, started at low
+priority once the window is up; matplotlib waits for the first look at the Train tab.
 
 ``DIGITPAD_STARTUP_PROBE=1`` makes the app measure itself: once the window is shown and the
 Draw tab has read a test digit, it prints ``startup_seconds=<s> tensorflow_imported=<bool>``

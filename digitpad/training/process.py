@@ -554,6 +554,7 @@ class _Trainer:
         if key == self._warm_key:
             return
         start = time.perf_counter()
+        completed = False
         try:
             data = self._data_for(loader)
             steps_per_epoch = len(data.train) // config.batch_size
@@ -568,18 +569,39 @@ class _Trainer:
             run = loop.train(warm, data, control)
             try:
                 for event in run:
-                    if self._commands.poll():
-                        control.cancel()  # the user asked for something: stop warming
+                    if self._other_shape_waits(key):
+                        control.cancel()  # another shape is wanted now: stop warming this
                     if isinstance(event, Validated):
                         control.cancel()
+                        completed = True
             finally:
                 run.close()
         except Exception as exc:
             self.send(Warmed(config, time.perf_counter() - start, error_message(exc)))
             return
-        if not self._commands.poll():
+        if completed:
             self._warm_key = key
         self.send(Warmed(config, time.perf_counter() - start))
+
+    def _other_shape_waits(self, key: tuple) -> bool:
+        """Read what came in meanwhile (kept for later); True if it wants another shape.
+
+        A Start for the shape being warmed lets the warm-up finish: that is the work it needs.
+        """
+        other = False
+        while True:
+            try:
+                if not self._commands.poll():
+                    return other
+                message = self._commands.recv()
+            except (EOFError, OSError):
+                self._later.append(("quit",))
+                return True
+            self._later.append(message)
+            if message[0] == "quit":
+                return True
+            if message[0] in ("warm", "start") and self._key_of(message[1], message[2]) != key:
+                other = True
 
     # running
 
@@ -595,6 +617,11 @@ class _Trainer:
         if state.get("stepping"):
             control.step_epoch()
         listener = _ControlListener(self._commands, control, self._during_run)
+        # What came while a warm-up finished: this run's control first, the rest after it.
+        pending, self._later = self._later, []
+        for message in pending:
+            if not listener.handle(message):
+                break
         listener.start()
         try:
             data = self._data_for(loader)
@@ -697,36 +724,40 @@ class _ControlListener:
         self._thread.join()
 
     def _listen(self) -> None:
-        control = self._control
         while not self._stop.is_set():
             try:
                 if not self._commands.poll(0.05):
                     continue
                 message = self._commands.recv()
             except (EOFError, OSError):
-                self.quit = True  # the app is gone: end the run, then the process
-                control.cancel()
+                message = ("quit",)  # the app is gone: end the run, then the process
+            if not self.handle(message):
                 return
-            if message[0] == "quit":
-                self.quit = True
-                control.cancel()
-                return
-            if message[0] != "control":
-                self._other(message)
-                continue
-            _, name, value = message
-            if name == "pause":
-                control.pause()
-            elif name == "resume":
-                control.resume()
-            elif name == "step_epoch":
-                control.step_epoch()
-            elif name == "cancel":
-                control.cancel()
-            elif name == "learning_rate":
-                control.set_learning_rate(value)
-            elif name == "snapshot_seconds":
-                control.snapshot_seconds = value
+
+    def handle(self, message: tuple) -> bool:
+        """Apply one message; False once the app asked to quit."""
+        control = self._control
+        if message[0] == "quit":
+            self.quit = True
+            control.cancel()
+            return False
+        if message[0] != "control":
+            self._other(message)
+            return True
+        _, name, value = message
+        if name == "pause":
+            control.pause()
+        elif name == "resume":
+            control.resume()
+        elif name == "step_epoch":
+            control.step_epoch()
+        elif name == "cancel":
+            control.cancel()
+        elif name == "learning_rate":
+            control.set_learning_rate(value)
+        elif name == "snapshot_seconds":
+            control.snapshot_seconds = value
+        return True
 
 
 def report_bug(details: str) -> None:
