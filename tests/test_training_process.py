@@ -7,7 +7,11 @@ One process serves the whole module (it imports TensorFlow once, ~5 s).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +177,47 @@ def test_small_networks_train_on_one_thread_big_ones_on_tensorflows_choice(monke
     assert threads_for(preset("best")) == 0  # 800-800: two threads as fast or faster
     monkeypatch.setenv(THREADS_ENV, "2")
     assert threads_for(preset("tutorial")) == 2
+
+
+APP_KILLED = """
+import os, signal, time
+from process_support import tiny_data
+from digitpad.config import TrainConfig
+from digitpad.training.process import TrainerProcess
+
+if __name__ == "__main__":
+    trainer = TrainerProcess(tiny_data, nice=0)
+    trainer.warm(TrainConfig(hidden=(16,), epochs=1, batch_size=50))
+    while trainer.warmed is None:  # TensorFlow imported, the step compiled
+        time.sleep(0.05)
+    print(trainer.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the app crashes: no close, no atexit
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_the_training_process_ends_when_the_app_dies(tmp_path):
+    script = tmp_path / "app.py"
+    script.write_text(APP_KILLED)
+    env = {"PYTHONPATH": str(Path(__file__).parent)}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, **env},
+        check=False,
+    )
+    pid = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # a process outside this one: nothing to wait on but its state
+    assert not running(pid), "the training process outlived the app"
