@@ -38,6 +38,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,14 @@ class _Generation:
         events_in.close()
         self.commands = commands_in
         self.events = events_out
-        self.send_lock = threading.Lock()
+        # Messages go out through a thread of their own: a pipe blocks the sender once its
+        # buffer (64 KB) is full, e.g. a save's weights while the process imports TensorFlow,
+        # and a Pause or Stop from the GUI thread must never wait for that.
+        self.outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.writer = threading.Thread(
+            target=self._write, name=f"digitpad-trainer-send-{self.process.pid}", daemon=True
+        )
+        self.writer.start()
         self.runs: queue.Queue = queue.Queue()
         self.saves: dict[int, Future] = {}
         self.warm: Warmed | None = None
@@ -252,8 +260,17 @@ class _Generation:
         self.reader.start()
 
     def send(self, message: tuple) -> None:
-        with self.send_lock:
-            self.commands.send(message)
+        """Queue ``message``; pickled here, so what cannot be sent raises at once."""
+        if self.closing and message[0] != "quit":
+            raise ValueError("the training process is closing")
+        self.outbox.put(ForkingPickler.dumps(message))
+
+    def _write(self) -> None:
+        while (data := self.outbox.get()) is not None:
+            try:
+                self.commands.send_bytes(data)
+            except (OSError, ValueError):
+                return  # the process is gone: the reader says so
 
     def _read(self) -> None:
         while True:
@@ -302,6 +319,8 @@ class _Generation:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        self.outbox.put(None)
+        self.writer.join(2.0)
         self.reader.join(2.0)
         self.commands.close()
         self.events.close()
