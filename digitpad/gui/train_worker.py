@@ -172,6 +172,7 @@ class TrainWorker(QThread):
         control = self._control
         assert isinstance(control, RemoteControl)
         if control.cancelled:
+            self.result.emit(_ended(self._config, None, None))  # stopped before it began
             return
         try:
             stream = trainer.start_run(self._config, control)
@@ -289,14 +290,15 @@ class SaveWorker(QThread):
             self.saved.emit(str(folder))
 
 
-def _ended(config: TrainConfig, started: Any, why: str) -> TrainResult:
-    """The result of a run whose process was ended on Stop: nothing trained is kept."""
+def _ended(config: TrainConfig, started: Any, why: str | None) -> TrainResult:
+    """The result of a run stopped before it began, or whose process was ended on Stop:
+    nothing trained is kept."""
     from digitpad.training.events import Finished, History, Outcome
 
-    where = "before its first step" if started is None else "with its process"
-    finished = Finished(
-        Outcome.CANCELLED, f"{where} ({why})", config, None, History(), None, 0.0, 0
-    )
+    message = "before its first step" if started is None else "with its process"
+    if why:
+        message += f" ({why})"
+    finished = Finished(Outcome.CANCELLED, message, config, None, History(), None, 0.0, 0)
     return TrainResult(finished, None, None, "")
 
 

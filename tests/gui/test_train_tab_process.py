@@ -145,6 +145,26 @@ def test_a_killed_process_is_reported_the_models_kept_and_the_next_start_works(
     assert not trainer.alive
 
 
+def test_stop_while_the_process_still_starts_up_takes_at_most_a_second(qtbot, user_store):
+    tab = TrainTab(data_loader=small_data)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.use_training_process(TrainerProcess(small_data, nice=0))  # new: importing TensorFlow
+    busy_pid = tab._trainer.pid
+    tab.form.set_config(LONG)
+    click(qtbot, tab.start_button)
+    started = time.monotonic()
+    with qtbot.waitSignal(tab.running_changed, timeout=3000):
+        click(qtbot, tab.stop_button)
+    assert time.monotonic() - started < 2.0  # ended with its process, as the in-thread test
+    assert "Stopped before its first step" in tab.notice.text.text()
+    assert tab.start_button.isEnabled() and not tab.can_save
+    # A fresh process is on its way for the next Start; closing the tab ends it.
+    qtbot.waitUntil(lambda: tab._trainer.pid not in (None, busy_pid), timeout=5000)
+    assert tab.shutdown(5000)
+    assert not tab._trainer.alive
+
+
 def test_the_app_process_never_imports_tensorflow_and_closing_ends_the_trainer():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
     done = subprocess.run(
