@@ -166,6 +166,11 @@ class RemoteControl(TrainControl):
             with contextlib.suppress(OSError, ValueError):
                 send(("control", name, value))
 
+    @property
+    def begun(self) -> bool:
+        """Whether the run was sent to the process (changes now go there as messages)."""
+        return self._send is not None
+
     def begin(self, send: Callable[[tuple], None]) -> dict[str, Any]:
         """From now on changes go through ``send``; returns the state to start the run with."""
         with self._remote_lock:

@@ -153,11 +153,12 @@ def test_stop_while_the_process_still_starts_up_takes_at_most_a_second(qtbot, us
     busy_pid = tab._trainer.pid
     tab.form.set_config(LONG)
     click(qtbot, tab.start_button)
+    qtbot.waitUntil(lambda: tab.worker.control.begun)  # sent: the process has it, not yet read
     started = time.monotonic()
     with qtbot.waitSignal(tab.running_changed, timeout=3000):
         click(qtbot, tab.stop_button)
     assert time.monotonic() - started < 2.0  # ended with its process, as the in-thread test
-    assert "Stopped before its first step" in tab.notice.text.text()
+    assert "Stopped before its first step (its process was busy)" in tab.notice.text.text()
     assert tab.start_button.isEnabled() and not tab.can_save
     # A fresh process is on its way for the next Start; closing the tab ends it.
     qtbot.waitUntil(lambda: tab._trainer.pid not in (None, busy_pid), timeout=5000)
