@@ -15,6 +15,7 @@ GUI thread.
 from __future__ import annotations
 
 import contextlib
+import pickle
 import sys
 import time
 import traceback
@@ -176,7 +177,7 @@ class TrainWorker(QThread):
             return
         try:
             stream = trainer.start_run(self._config, control)
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, TypeError, AttributeError, pickle.PicklingError) as exc:
             # e.g. a data loader that does not pickle: the process cannot have it
             message = f"cannot start the training process: {error_message(exc)}"
             raise DigitpadError(message) from None
@@ -327,8 +328,9 @@ class ProcessWarmer(QObject):
             config = self._form.config()
         except ConfigError:
             return
-        # Shut down, or gone: the next Start says so if it matters.
-        with contextlib.suppress(DigitpadError, OSError, ValueError):
+        # Shut down, gone, or data it cannot be sent: the next Start says so if it matters.
+        unsent = (DigitpadError, OSError, ValueError, TypeError, AttributeError)
+        with contextlib.suppress(*unsent, pickle.PicklingError):
             self._trainer.warm(config)
 
     def stop(self) -> None:

@@ -166,6 +166,19 @@ def test_stop_while_the_process_still_starts_up_takes_at_most_a_second(qtbot, us
     assert not tab._trainer.alive
 
 
+def test_a_loader_the_process_cannot_receive_is_a_clear_error(qtbot, user_store):
+    tab = TrainTab(data_loader=lambda: small_data())  # a lambda does not pickle
+    qtbot.addWidget(tab)
+    tab.use_training_process()
+    tab.form.set_config(TINY)
+    with qtbot.waitSignal(tab.running_changed, timeout=10_000, check_params_cb=lambda r: not r):
+        tab.start()
+    text = tab.notice.text.text()
+    assert text.startswith("Training failed: cannot start the training process:")
+    assert "\n" not in text and tab.start_button.isEnabled()
+    assert tab.shutdown(5000)
+
+
 def test_the_app_process_never_imports_tensorflow_and_closing_ends_the_trainer():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
     done = subprocess.run(
