@@ -119,7 +119,12 @@ def test_pause_rate_step_snapshots_and_stop_reach_the_run(trainer):
     assert max(m.step for m in stepped if isinstance(m, Progress)) > held
     rate = [m for m in stepped if isinstance(m, LearningRateChanged)]
     assert [m.learning_rate for m in rate] == [pytest.approx(0.0123)]
-    assert [m for m in seen + stepped if isinstance(m, Snapshot)]  # asked for before Start
+    snapshots = [m for m in seen + stepped if isinstance(m, Snapshot)]  # asked before Start
+    assert len(snapshots) >= 2
+    # The initial weights cross once; every snapshot has them, the same arrays.
+    assert all(s.initial is snapshots[0].initial for s in snapshots)
+    assert [k.shape for k, _ in snapshots[-1].initial] == [(784, 16), (16, 10)]
+    assert not np.array_equal(snapshots[-1].layers[0][0], snapshots[-1].initial[0][0])
     assert stream.next(timeout=0.5) is None  # paused again after the step
 
     control.snapshot_seconds = None

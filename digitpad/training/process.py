@@ -45,7 +45,7 @@ from typing import Any
 from digitpad.config import TrainConfig
 from digitpad.errors import DigitpadError, StoreError
 from digitpad.training.control import TrainControl
-from digitpad.training.events import Event, Finished, History, Layers, Outcome
+from digitpad.training.events import Event, Finished, History, Layers, Outcome, Snapshot
 
 NICE = 10
 """How much lower the trainer's priority is than the app's: drawing comes first."""
@@ -447,6 +447,7 @@ class RunStream:
 
     def __init__(self, generation: _Generation) -> None:
         self._generation = generation
+        self._initial: Layers | None = None
 
     def next(self, timeout: float) -> Any:
         """The next message, or None after ``timeout`` seconds; raises :class:`TrainerDied`."""
@@ -458,6 +459,10 @@ class RunStream:
             raise message
         if isinstance(message, RunResult | RunFailed):
             self._generation.running = False
+        if isinstance(message, Snapshot):
+            if message.initial is None:
+                message = replace(message, initial=self._initial)
+            self._initial = message.initial
         return message
 
 
@@ -659,14 +664,22 @@ class _Trainer:
                 self.send(RunResult(_not_started(config), None, None, data.sha256))
                 return listener.quit
             events = training.train(config, data, control)
+            initial_sent = None
             try:
                 for event in events:
                     if isinstance(event, training.Finished):
                         self.send(self._result(event, data.sha256))
-                    else:
-                        if isinstance(event, training.EpochEnd) and control.paused:
-                            self.send(ControlState(control.paused, control.stepping))
-                        self.send(event)
+                        continue
+                    if isinstance(event, training.EpochEnd) and control.paused:
+                        self.send(ControlState(control.paused, control.stepping))
+                    if isinstance(event, training.Snapshot):
+                        # The initial weights are the same in every snapshot of a run (5 MB
+                        # for 800-800): sent once, put back by RunStream on the app's side.
+                        if event.initial is initial_sent:
+                            event = replace(event, initial=None)
+                        else:
+                            initial_sent = event.initial
+                    self.send(event)
             finally:
                 events.close()
             self._warm_key = self._key_of(config, loader)  # its engine stays compiled
