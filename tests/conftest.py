@@ -15,6 +15,7 @@ _sandbox = tempfile.mkdtemp(prefix="digitpad-tests-")
 os.environ["DIGITPAD_STORE"] = os.path.join(_sandbox, "store")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_sandbox, "config")
 os.environ["XDG_DATA_HOME"] = os.path.join(_sandbox, "data")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_sandbox, "cache")  # the XLA compilation cache
 
 
 @pytest.fixture(autouse=True)

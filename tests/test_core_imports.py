@@ -36,6 +36,8 @@ CORE = [
     "training.control",
     "training.engine",
     "training.loop",
+    "training.process",
+    "training.tuning",
 ]
 CANVAS_PATH = [
     "config",

@@ -1,8 +1,8 @@
 """Start the window: ``run_app()`` is what ``digitpad`` (no arguments) calls.
 
 Start-up is kept short by importing only what the first frame needs: Qt, NumPy and the NumPy
-predictor. TensorFlow waits for the first training run, matplotlib for the first look at the
-Train tab.
+predictor. TensorFlow is never imported here: it lives in the training process, started at low
+priority once the window is up; matplotlib waits for the first look at the Train tab.
 
 ``DIGITPAD_STARTUP_PROBE=1`` makes the app measure itself: once the window is shown and the
 Draw tab has read a test digit, it prints ``startup_seconds=<s> tensorflow_imported=<bool>``
@@ -109,6 +109,9 @@ def run_app(store: str | None = None) -> int:
 
     window = MainWindow(store=store)
     window.show()
+    # Training runs in its own process, started once the window is up and warmed for the
+    # form's settings at low priority: Start finds TensorFlow loaded and the step compiled.
+    QTimer.singleShot(0, window.train_tab.use_training_process)
     if os.environ.get(PROBE_ENV) == "1":
         # After show(): the first queued call runs once the window is up and painted.
         QTimer.singleShot(0, lambda: _start_probe(window))

@@ -36,7 +36,13 @@ from digitpad.config import SETTINGS
 from digitpad.errors import ConfigError, StoreError
 from digitpad.gui.config_form import ERROR_STYLE, ConfigForm, ValueEdit, with_problem_below
 from digitpad.gui.inside_view import InsideView
-from digitpad.gui.train_worker import DataLoader, SaveWorker, TrainResult, TrainWorker
+from digitpad.gui.train_worker import (
+    DataLoader,
+    ProcessWarmer,
+    SaveWorker,
+    TrainResult,
+    TrainWorker,
+)
 from digitpad.inference import Predictor
 from digitpad.training.events import Outcome
 
@@ -50,6 +56,7 @@ if TYPE_CHECKING:
         Snapshot,
         Started,
     )
+    from digitpad.training.process import TrainerProcess
 
 SNAPSHOT_SECONDS = 0.5
 """While the Inside page is shown, the run sends its weights at most this often."""
@@ -131,6 +138,8 @@ class TrainTab(QWidget):
         self._data_loader = data_loader
         self._store = store
         self._worker: TrainWorker | None = None
+        self._trainer: TrainerProcess | None = None  # None: train in a thread of this process
+        self._warmer: ProcessWarmer | None = None
         self._saver: SaveWorker | None = None
         self._unsaved: TrainResult | None = None
         self._charts: TrainingCharts | None = None
@@ -313,6 +322,18 @@ class TrainTab(QWidget):
 
     # --- running ------------------------------------------------------------------------
 
+    def use_training_process(self, trainer: TrainerProcess | None = None) -> None:
+        """Train in a process of its own from now on (``trainer``, or a new one for this tab's
+        data), kept warm for the form's settings; :meth:`shutdown` ends it."""
+        if trainer is None:
+            from digitpad.training.process import TrainerProcess
+
+            trainer = TrainerProcess(self._data_loader)
+        self._trainer = trainer
+        self._warmer = ProcessWarmer(trainer, self.form, self)
+        self.running_changed.connect(lambda running: running or self._warmer.warm_now())
+        self._warmer.warm_now()
+
     def start(self) -> None:
         """Train a new model with the form's settings (ignored while a run is going)."""
         if self._worker is not None:
@@ -333,7 +354,7 @@ class TrainTab(QWidget):
             self.log.appendPlainText("")
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {config.describe()}")
 
-        worker = TrainWorker(config, self._data_loader)
+        worker = TrainWorker(config, self._data_loader, trainer=self._trainer)
         worker.event.connect(self._on_event)
         worker.result.connect(self._on_result)
         worker.failed.connect(self._on_failed)
@@ -392,6 +413,10 @@ class TrainTab(QWidget):
         threads: list[QThread] = [t for t in (self._worker, self._saver) if t is not None]
         if self._worker is not None:
             self._worker.stop()
+        if self._trainer is not None:
+            # Lets a save under way finish, stops a run, then ends the process: no orphan.
+            self._warmer.stop()
+            self._trainer.close(max(0.0, deadline - time.monotonic() - 0.5))
         for thread in threads:
             remaining = max(0, int((deadline - time.monotonic()) * 1000))
             thread.wait(remaining)

@@ -3,28 +3,50 @@
 The work itself (``digitpad.training.train``, ``ModelStore.save``) knows nothing of Qt; these
 classes only run it in a ``QThread`` and forward what it yields or raises as signals. Pause and
 stop go through the thread-safe :class:`~digitpad.training.TrainControl` and take effect
-between chunks. Everything that touches TensorFlow (data to tensors, training, reading the
-trained weights, the run's metadata, saving) happens here, never on the GUI thread.
+between chunks.
+
+Two places to train, one interface: given a :class:`TrainerProcess`, the worker only talks to
+that process (the app's own process never imports TensorFlow: the events come over a pipe, the
+model comes back as NumPy weights, and the process saves it); without one, it runs ``train()``
+in this thread (for tests that need no isolation). Either way nothing touches TensorFlow on the
+GUI thread.
 """
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from digitpad.errors import DigitpadError
+from digitpad.errors import ConfigError, DigitpadError
+from digitpad.training.process import (
+    STOP_SECONDS,
+    ControlState,
+    RemoteControl,
+    RemoteModel,
+    RunFailed,
+    RunResult,
+    TrainerDied,
+    TrainerProcess,
+    report_bug,
+)
 
 if TYPE_CHECKING:
     from digitpad.config import TrainConfig
     from digitpad.data import Mnist
+    from digitpad.gui.config_form import ConfigForm
     from digitpad.inference import Predictor
     from digitpad.training import Finished, TrainControl
+
+WARM_DELAY_MS = 400
+"""After the settings change, wait this long for more changes before warming for them."""
 
 DataLoader = Callable[[], "Mnist"]
 
@@ -44,9 +66,9 @@ class TrainResult:
 
 def error_message(exc: BaseException) -> str:
     """A user-readable line: a :class:`DigitpadError` as is, anything else with its type."""
-    if isinstance(exc, DigitpadError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    from digitpad.training.process import error_message as message
+
+    return message(exc)
 
 
 def _report_bug(exc: BaseException) -> None:
@@ -62,12 +84,12 @@ def _default_loader() -> Mnist:
 
 
 class TrainWorker(QThread):
-    """Trains one model for ``config`` in its own thread.
+    """Trains one model for ``config``: in ``trainer``'s process if given, else in this thread.
 
     Signals, all delivered to the GUI thread: ``event`` for each Started, Progress, Validated
     and EpochEnd; ``result`` once with a :class:`TrainResult` when the run ends (completed,
-    cancelled or diverged); ``failed`` with a readable message if it raised; ``done`` last,
-    always. A worker runs once; make a new one for the next run.
+    cancelled or diverged); ``failed`` with a readable message if it raised or the training
+    process died; ``done`` last, always. A worker runs once; make a new one for the next run.
     """
 
     event = Signal(object)
@@ -80,14 +102,20 @@ class TrainWorker(QThread):
         config: TrainConfig,
         data_loader: DataLoader | None = None,
         parent: QObject | None = None,
+        *,
+        trainer: TrainerProcess | None = None,
     ) -> None:
         super().__init__(parent)
-        from digitpad.training import TrainControl
-
         self.setObjectName("digitpad-train")
         self._config = config
         self._load = data_loader or _default_loader
-        self._control = TrainControl()
+        self._trainer = trainer
+        if trainer is not None:
+            self._control: TrainControl = RemoteControl()
+        else:
+            from digitpad.training.control import TrainControl
+
+            self._control = TrainControl()
 
     # Safe from any thread: TrainControl only sets threading.Events.
     def pause(self) -> None:
@@ -114,7 +142,10 @@ class TrainWorker(QThread):
 
     def run(self) -> None:
         try:
-            self._train()
+            if self._trainer is not None:
+                self._train_in_process(self._trainer)
+            else:
+                self._train()
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
                 _report_bug(exc)
@@ -137,6 +168,64 @@ class TrainWorker(QThread):
                     self.event.emit(event)
         finally:
             events.close()  # if we raised mid-run, the engine's helper threads end now
+
+    def _train_in_process(self, trainer: TrainerProcess) -> None:
+        control = self._control
+        assert isinstance(control, RemoteControl)
+        if control.cancelled:
+            self.result.emit(_ended(self._config, None, None))  # stopped before it began
+            return
+        try:
+            stream = trainer.start_run(self._config, control)
+        except (OSError, ValueError, TypeError, AttributeError, pickle.PicklingError) as exc:
+            # e.g. a data loader that does not pickle: the process cannot have it
+            message = f"cannot start the training process: {error_message(exc)}"
+            raise DigitpadError(message) from None
+        started = None
+        while True:
+            try:
+                message = stream.next(timeout=0.05)
+            except TrainerDied as exc:
+                if control.cancelled and control.cancelled_at is not None:
+                    self.result.emit(_ended(self._config, started, "the process was ended"))
+                    return
+                raise DigitpadError(str(exc)) from None
+            if message is None:
+                waited = control.cancelled_at and time.monotonic() - control.cancelled_at
+                if waited and waited > STOP_SECONDS:
+                    # Busy (importing TensorFlow, compiling) past the promise: end it; the
+                    # next Start or warm-up brings up a fresh one.
+                    trainer.end_current()
+                    self.result.emit(_ended(self._config, started, "its process was busy"))
+                    return
+                continue
+            if isinstance(message, RunResult):
+                self.result.emit(self._remote_result(message, trainer))
+                return
+            if isinstance(message, RunFailed):
+                if message.details:
+                    report_bug(message.details)
+                raise DigitpadError(message.message)
+            if isinstance(message, ControlState):
+                control.apply(message)  # before the EpochEnd it precedes, as in-process
+                continue
+            if started is None and type(message).__name__ == "Started":
+                started = message
+            self.event.emit(message)
+
+    @staticmethod
+    def _remote_result(message: RunResult, trainer: TrainerProcess) -> TrainResult:
+        from digitpad.inference import Predictor
+
+        finished = message.finished
+        if message.layers is None or message.meta is None:
+            return TrainResult(finished, None, None, message.data_sha256)
+        layers = message.layers
+        finished = replace(finished, model=RemoteModel(finished.config, layers, trainer))
+        name = f"unsaved run {time.strftime('%H:%M')}"
+        activation = finished.config.activation
+        predictor = Predictor(layers, activation, name, dict(message.meta))
+        return TrainResult(finished, predictor, message.meta, message.data_sha256)
 
     @staticmethod
     def _result(finished: Finished, data_sha256: str) -> TrainResult:
@@ -185,11 +274,64 @@ class SaveWorker(QThread):
         from digitpad.store import ModelStore
 
         try:
-            store = ModelStore(user_store_dir(self._store))
-            folder = store.save(self.name, self._model, self._meta, overwrite=self._overwrite)
+            folder_of_store = user_store_dir(self._store)
+            if isinstance(self._model, RemoteModel):
+                # Trained in the training process: saved there too (Keras stays out of here).
+                folder = self._model.save(
+                    folder_of_store, self.name, self._meta, overwrite=self._overwrite
+                )
+            else:
+                store = ModelStore(folder_of_store)
+                folder = store.save(self.name, self._model, self._meta, overwrite=self._overwrite)
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
                 _report_bug(exc)
             self.failed.emit(error_message(exc))
         else:
             self.saved.emit(str(folder))
+
+
+def _ended(config: TrainConfig, started: Any, why: str | None) -> TrainResult:
+    """The result of a run stopped before it began, or whose process was ended on Stop:
+    nothing trained is kept."""
+    from digitpad.training.events import Finished, History, Outcome
+
+    message = "before its first step" if started is None else "with its process"
+    if why:
+        message += f" ({why})"
+    finished = Finished(Outcome.CANCELLED, message, config, None, History(), None, 0.0, 0)
+    return TrainResult(finished, None, None, "")
+
+
+class ProcessWarmer(QObject):
+    """Keeps the training process ready for the form's settings.
+
+    Asks it to warm up now, again a moment after the settings change (the process skips a
+    shape it already has compiled), and after each run (which brings up a new process if the
+    last one died).
+    """
+
+    def __init__(self, trainer: TrainerProcess, form: ConfigForm, parent: QObject | None = None):
+        super().__init__(parent)
+        self._trainer = trainer
+        self._form = form
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(WARM_DELAY_MS)
+        self._timer.timeout.connect(self.warm_now)
+        form.changed.connect(self._timer.start)
+
+    def warm_now(self) -> None:
+        if not self._form.is_valid:
+            return
+        try:
+            config = self._form.config()
+        except ConfigError:
+            return
+        # Shut down, gone, or data it cannot be sent: the next Start says so if it matters.
+        unsent = (DigitpadError, OSError, ValueError, TypeError, AttributeError)
+        with contextlib.suppress(*unsent, pickle.PicklingError):
+            self._trainer.warm(config)
+
+    def stop(self) -> None:
+        self._timer.stop()

@@ -1,0 +1,224 @@
+"""Start latency with training in its own process: the real window (offscreen), as a user
+meets it. Prints a table and, on its last line, one JSON object.
+
+- ``first_start_to_progress_s``: Start pressed ``--start-after`` s (10) after launch, with the
+  ``tutorial`` preset for 10 epochs, to the first Progress shown; ``first_start_to_finished_s``
+  to the run's end (Start to "Completed").
+- ``warm_start_to_progress_s``: a second run of the same shape, Start to the first Progress.
+- ``longest_stall_ms`` / ``p99_stall_ms``: gaps of a 10 ms QTimer from the window's first
+  show to the end of the first run (the launch, the trainer's start-up and warm-up, the first
+  Start and the whole run); ``..._all`` the same to the end of the benchmark.
+- ``best_start_to_progress_s``: the form switched to ``best`` (2 epochs), then Start after
+  ``--start-after`` s again (``best`` trains on TensorFlow's own thread count, so the process
+  is replaced by one with those threads in the background).
+- ``app_rss_mb``: the app's resident memory after that ``best`` run; ``trainer_peak_rss_mb``
+  the largest peak (VmHWM) of the training processes.
+- ``throughput_ratio``: the run's steady samples/s in the process over the same config's in a
+  plain in-process ``train()`` (as the CLI trains), in a fresh Python, run afterwards.
+- ``tensorflow_in_app``: whether the app's process imported TensorFlow (it must not).
+
+    .venv/bin/python benchmarks/start_latency.py [--epochs 10] [--start-after 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+LAUNCHED = time.perf_counter()
+
+TARGETS = {
+    "first_start_to_progress_s": 1.0,
+    "first_start_to_finished_s": 5.0,
+    "warm_start_to_progress_s": 0.5,
+    "longest_stall_ms": 50.0,
+    "app_rss_mb": 400.0,
+    "trainer_peak_rss_mb": 1500.0,
+}
+
+
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def in_process_rate(epochs: int) -> float:
+    """Steady samples/s of the same config trained by ``train()`` in a fresh Python."""
+    code = (
+        "from digitpad.config import preset\n"
+        "from digitpad.data import load_mnist\n"
+        "from digitpad.training import Progress, train\n"
+        f"config = preset('tutorial').replace(epochs={epochs})\n"
+        "rate = [e.samples_per_second for e in train(config, load_mnist())"
+        " if isinstance(e, Progress)][-1]\n"
+        "print(rate)\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return float(done.stdout.split()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--start-after", type=float, default=10.0)
+    parser.add_argument("--best-epochs", type=int, default=2)
+    parser.add_argument("--nice", type=int, default=None, help="the trainer's niceness")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app sets it
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sandbox = tempfile.mkdtemp(prefix="digitpad-bench-")
+    atexit.register(shutil.rmtree, sandbox, ignore_errors=True)
+    os.environ["DIGITPAD_STORE"] = os.path.join(sandbox, "store")
+
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad.config import preset
+    from digitpad.gui.main_window import MainWindow
+    from digitpad.training.events import Progress
+    from digitpad.training.process import NICE, TrainerProcess
+
+    app = QApplication([])
+    settings = QSettings(os.path.join(sandbox, "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    tab = window.train_tab
+    tab.form.set_config(preset("tutorial").replace(epochs=args.epochs))
+    window.resize(1200, 820)
+    window.show()
+    window.tabs.setCurrentWidget(tab)
+    nice = NICE if args.nice is None else args.nice
+    # As run_app does, after the window is up.
+    QTimer.singleShot(0, lambda: tab.use_training_process(TrainerProcess(nice=nice)))
+
+    stamps: list[tuple[float, float]] = []
+    clock = QElapsedTimer()
+    ticker = QTimer()
+    ticker.setInterval(10)
+    ticker.timeout.connect(lambda: stamps.append((time.perf_counter(), clock.restart())))
+    clock.start()
+    ticker.start()
+
+    def loop_until(condition, timeout: float = 600.0) -> None:
+        deadline = time.perf_counter() + timeout
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"timed out: {condition}")
+            app.processEvents()
+            time.sleep(0.001)
+
+    peaks: list[float] = []
+    ready: list[float] = []
+
+    def note_ready() -> None:
+        if not ready and tab._trainer is not None and tab._trainer.warmed is not None:
+            ready.append(time.perf_counter() - LAUNCHED)
+
+    ticker.timeout.connect(note_ready)
+
+    def note_trainer_peak() -> None:
+        pid = tab._trainer.pid if tab._trainer is not None else None
+        if pid is not None:
+            peaks.append(rss_mb(pid, "VmHWM"))
+
+    def run(at: float) -> dict[str, float]:
+        """Press Start at ``at`` (perf_counter); times to the first Progress and the end."""
+        loop_until(lambda: time.perf_counter() >= at)
+        marks: dict[str, float] = {}
+        rates: list[float] = []
+
+        def on_event(event) -> None:
+            if isinstance(event, Progress):
+                marks.setdefault("progress", time.perf_counter())
+                rates.append(event.samples_per_second)
+
+        pressed = time.perf_counter()
+        tab.start()
+        tab.worker.event.connect(on_event)
+        loop_until(lambda: not tab.is_running)
+        ended = time.perf_counter()
+        note_trainer_peak()
+        return {
+            "to_progress": marks.get("progress", float("nan")) - pressed,
+            "to_finished": ended - pressed,
+            "rate": rates[-1] if rates else float("nan"),
+            "end": ended,
+        }
+
+    loop_until(lambda: time.perf_counter() >= LAUNCHED + args.start_after - 0.5)
+    rss_before = rss_mb()
+    first = run(LAUNCHED + args.start_after)
+    first_stamps = [gap for moment, gap in stamps[1:] if moment <= first["end"]]
+    first_start = first["end"] - first["to_finished"]
+    stalls = sorted(
+        ((round(moment - gap / 1000 - LAUNCHED, 2), gap) for moment, gap in stamps[1:]),
+        key=lambda pair: -pair[1],
+    )[:6]
+    warm = run(time.perf_counter() + 1.0)
+
+    tab.form.set_config(preset("best").replace(epochs=args.best_epochs))
+    best = run(time.perf_counter() + args.start_after)
+    loop_until(lambda: True)
+    app_rss = rss_mb()
+    tensorflow_in_app = "tensorflow" in sys.modules or "keras" in sys.modules
+    all_gaps = [gap for _moment, gap in stamps[1:]]
+    ticker.stop()
+    window.close()
+
+    inline = in_process_rate(args.epochs)
+    result = {
+        "first_start_to_progress_s": round(first["to_progress"], 3),
+        "first_start_to_finished_s": round(first["to_finished"], 3),
+        "warm_start_to_progress_s": round(warm["to_progress"], 3),
+        "warm_start_to_finished_s": round(warm["to_finished"], 3),
+        "longest_stall_ms": round(max(first_stamps), 1),
+        "p99_stall_ms": round(_p99(first_stamps), 1),
+        "longest_stall_ms_all": round(max(all_gaps), 1),
+        "p99_stall_ms_all": round(_p99(all_gaps), 1),
+        "best_start_to_progress_s": round(best["to_progress"], 3),
+        "best_start_to_finished_s": round(best["to_finished"], 3),
+        "app_rss_mb": round(app_rss, 1),
+        "app_rss_mb_before_training": round(rss_before, 1),
+        "trainer_peak_rss_mb": round(max(peaks), 1),
+        "trainer_peak_rss_mb_per_run": [round(p) for p in peaks],
+        "trainer_ready_after_launch_s": round(ready[0], 2) if ready else None,
+        "first_start_after_launch_s": round(first_start - LAUNCHED, 2),
+        "longest_stalls_at_s_ms": stalls,
+        "trainer_nice": nice,
+        "process_samples_per_s": round(first["rate"]),
+        "in_process_samples_per_s": round(inline),
+        "throughput_ratio": round(first["rate"] / inline, 3),
+        "tensorflow_in_app": tensorflow_in_app,
+        "load_average": os.getloadavg()[0],
+    }
+    for name, target in TARGETS.items():
+        verdict = "PASS" if result[name] <= target else "FAIL"
+        print(f"{name:28} {result[name]:>10}  target <= {target:<8} {verdict}")
+    verdict = "PASS" if result["throughput_ratio"] >= 0.95 else "FAIL"
+    print(f"{'throughput_ratio':28} {result['throughput_ratio']:>10}  target >= 0.95     {verdict}")
+    print(json.dumps(result))
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else 0.0
+
+
+if __name__ == "__main__":
+    main()

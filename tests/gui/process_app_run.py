@@ -1,0 +1,95 @@
+"""Run by tests/gui/test_train_tab_process.py in a fresh Python: the real window trains in its
+process, saves, starts another run and is closed mid-run. Prints one JSON line of what it saw.
+
+A fresh process, because other tests in a pytest session import TensorFlow themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+
+from gui_support import small_data
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from digitpad.config import TrainConfig
+from digitpad.gui.main_window import MainWindow
+from digitpad.training.events import EpochEnd, Progress, Started, Validated
+from digitpad.training.process import TrainerProcess
+
+TIMEOUT = 180.0
+
+
+def wait_until(condition, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {condition}")
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication(sys.argv)
+    settings = QSettings(
+        os.path.join(tempfile.mkdtemp(), "settings.ini"), QSettings.Format.IniFormat
+    )
+    window = MainWindow(settings=settings, data_loader=small_data)
+    window.show()
+    tab = window.train_tab
+    tab.use_training_process(TrainerProcess(small_data, nice=0))
+    trainer = tab._trainer
+    seen: list = []
+    trained: list = []
+    tab.model_trained.connect(trained.append)
+
+    tab.form.set_config(TrainConfig(hidden=(16,), epochs=2, batch_size=50, validate_every=10))
+    tab.start()
+    tab.worker.event.connect(seen.append)
+    wait_until(lambda: not tab.is_running)
+    saved: list = []
+    tab.model_saved.connect(saved.append)
+    tab.save_model("from-the-window")
+    wait_until(lambda: saved or (tab.error_box is not None))
+
+    tab.form.set_config(TrainConfig(hidden=(16,), epochs=1000, batch_size=50))
+    tab.start()
+    wait_until(lambda: tab.progress.maximum() > 0 and tab.progress.value() > 0)
+    pid = trainer.pid
+    started = time.monotonic()
+    window.close()
+    close_seconds = time.monotonic() - started
+    try:
+        os.kill(pid, 0)
+        child_left = True
+    except ProcessLookupError:
+        child_left = False
+    kinds = [type(e).__name__ for e in seen]
+    progress = [e.step for e in seen if isinstance(e, Progress)]
+    report = {
+        "tensorflow": "tensorflow" in sys.modules,
+        "keras": "keras" in sys.modules,
+        "trained": len(trained),
+        "accuracy": trained[0].test_accuracy if trained else None,
+        "saved": saved[0].name if saved else None,
+        "error": tab.error_box.text() if tab.error_box is not None else None,
+        "first": kinds[0] if kinds else None,
+        "progress_steps": progress,
+        "epoch_ends": [e.epoch for e in seen if isinstance(e, EpochEnd)],
+        "validations": len([e for e in seen if isinstance(e, Validated)]),
+        "started_total": next((e.total_steps for e in seen if isinstance(e, Started)), None),
+        "close_seconds": close_seconds,
+        "child_left": child_left,
+        "children": len(multiprocessing.active_children()),
+    }
+    print(json.dumps(report), flush=True)
+    app.quit()
+
+
+if __name__ == "__main__":
+    main()
