@@ -575,7 +575,7 @@ def run_dropout(epochs: int, repeats: int) -> None:
             f"{ratios[0]:>6.2f}x {ratios[1]:>8.2f}x"
         )
     verdict = "PASS" if worst <= DROPOUT_TARGET else "FAIL"
-    print(f"[{verdict}] best chunk time of every rate within {DROPOUT_TARGET}x (worst {worst:.2f}x)")
+    print(f"[{verdict}] best chunk of every rate within {DROPOUT_TARGET}x (worst {worst:.2f}x)")
 
 
 def run_contender_with(dropout: float, epochs: int) -> dict:

@@ -132,7 +132,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                     yield LearningRateChanged(step, step / steps_per_epoch, lr)
                 chunk = batches[start : start + per_chunk]
                 chunk_start = clock.elapsed()
-                loss, correct = engine.run_chunk(x_epoch, chunk)
+                loss, correct = engine.run_chunk(x_epoch, chunk, step)
                 if _diverged(loss / len(chunk)):
                     engine.restore_last_good()
                     yield finish(
@@ -265,17 +265,21 @@ class _EpochAugmenter:
 
         self._augment = augment_batch
         self._images = data.train.images
-        self._rng = np.random.default_rng(rng.integers(2**63))
+        # One generator per epoch, seeded from the run's seed and the epoch's number: an
+        # epoch's images depend on nothing else (not on what was made before, nor when).
+        self._seed = int(rng.integers(2**63))
+        self._epoch = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digitpad-augment")
-        self._next: Future = self._pool.submit(self._make)
+        self._next: Future = self._pool.submit(self._make, self._epoch)
 
-    def _make(self) -> np.ndarray:
-        out = self._augment(self._images, self._rng)
+    def _make(self, epoch: int) -> np.ndarray:
+        out = self._augment(self._images, np.random.default_rng([self._seed, epoch]))
         return out.reshape(len(out), -1)
 
     def next_epoch(self) -> np.ndarray:
         images = self._next.result()
-        self._next = self._pool.submit(self._make)
+        self._epoch += 1
+        self._next = self._pool.submit(self._make, self._epoch)
         return images
 
     def close(self) -> None:
