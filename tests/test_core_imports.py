@@ -10,6 +10,7 @@ CORE = [
     "browse",
     "cli",
     "config",
+    "curves",
     "data",
     "errors",
     "evaluation",

@@ -16,7 +16,7 @@ import numpy as np
 from digitpad.config import TrainConfig
 from digitpad.data import Mnist
 from digitpad.evaluation import Evaluation, evaluate_probabilities, softmax
-from digitpad.training.events import DEAD_UNIT_IMAGES, Layers, Snapshot
+from digitpad.training.events import DEAD_UNIT_IMAGES, TRAIN_EVAL_IMAGES, Layers, Snapshot
 
 _engine_lock = threading.Lock()
 _last_engine: Engine | None = None
@@ -108,13 +108,15 @@ class Engine:
 
         @tf.function(jit_compile=True, reduce_retracing=True)
         def run_chunk(x, y, batches, first_step):
-            loss_sum = tf.constant(0.0)
-            hits_sum = tf.constant(0.0)
-            for i in tf.range(tf.shape(batches)[0]):
-                loss, hits = one_step(x, y, batches[i], first_step + i)
-                loss_sum += loss
-                hits_sum += hits
-            return loss_sum, hits_sum
+            # Per step, not summed: a chunk that diverges still shows every step before.
+            count = tf.shape(batches)[0]
+            losses = tf.TensorArray(tf.float32, size=count)
+            hits = tf.TensorArray(tf.float32, size=count)
+            for i in tf.range(count):
+                loss, hit = one_step(x, y, batches[i], first_step + i)
+                losses = losses.write(i, loss)
+                hits = hits.write(i, hit)
+            return losses.stack(), hits.stack()
 
         # Graph mode without XLA: one large product per call gains nothing from fusion, and
         # each new batch shape (validation, test) would pay a compilation.
@@ -147,6 +149,11 @@ class Engine:
             self._x_val = tf.constant(data.val.x) if len(data.val) else None
             self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
             self._x_test, self._y_test = data.test.x, data.test.y
+            # Evenly spread over the training set, unaugmented: the same images every run.
+            pick = np.linspace(0, len(data.train) - 1, min(TRAIN_EVAL_IMAGES, len(data.train)))
+            pick = pick.astype(int)
+            self._x_train_eval = tf.constant(data.train.x[pick])
+            self._y_train_eval = tf.constant(data.train.y[pick].astype(np.int32))
             fixed = data.val if len(data.val) else data.train
             self._x_dead = fixed.x[:DEAD_UNIT_IMAGES]
             self._data = data
@@ -173,12 +180,15 @@ class Engine:
     def set_learning_rate(self, value: float) -> None:
         self.optimizer.learning_rate.assign(value)
 
-    def run_chunk(self, x_epoch, batches: np.ndarray, first_step: int) -> tuple[float, float]:
+    def run_chunk(
+        self, x_epoch, batches: np.ndarray, first_step: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Train on ``batches`` (one row of indices per step); ``first_step`` is the run's step
-        number of the first row, which (with the seed) decides the dropout masks."""
+        number of the first row, which (with the seed) decides the dropout masks. Returns each
+        step's mean loss and its count of correct answers (float64 arrays)."""
         step = self._tf.constant(first_step, self._tf.int32)
-        loss, hits = self._run_chunk(x_epoch, self._y_train, batches, step)
-        return float(loss), float(hits)
+        losses, hits = self._run_chunk(x_epoch, self._y_train, batches, step)
+        return np.asarray(losses, np.float64), np.asarray(hits, np.float64)
 
     def remember_good(self) -> None:
         self._good = self.model.get_weights()
@@ -224,16 +234,20 @@ class Engine:
         return hidden_maxima
 
     def validate(self) -> tuple[float, float]:
+        """Loss and accuracy on the validation images (NaN without any)."""
         if self._x_val is None:
             return float("nan"), float("nan")
-        logits = self._logits(self._x_val)
-        loss = float(self._loss_fn(self._y_val, logits))
-        hits = self._tf.reduce_mean(
-            self._tf.cast(
-                self._tf.argmax(logits, 1, output_type=self._tf.int32) == self._y_val,
-                self._tf.float32,
-            )
-        )
+        return self._measure(self._x_val, self._y_val)
+
+    def measure_training_subset(self) -> tuple[float, float]:
+        """Loss and accuracy on the fixed training subset, as validation measures them."""
+        return self._measure(self._x_train_eval, self._y_train_eval)
+
+    def _measure(self, x, y) -> tuple[float, float]:
+        tf = self._tf
+        logits = self._logits(x)
+        loss = float(self._loss_fn(y, logits))
+        hits = tf.reduce_mean(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
         return loss, float(hits)
 
     def evaluate_test(self) -> Evaluation:

@@ -1,0 +1,43 @@
+"""What the training curves show: smoothing like TensorBoard's, and the learning rate as used.
+
+Qt-free, so the charts, the log and the tests share one definition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+DEFAULT_SMOOTHING = 0.6
+"""TensorBoard's default weight: noisy per-chunk values settle without hiding a trend."""
+
+
+def smooth(values: Sequence[float], weight: float) -> np.ndarray:
+    """TensorBoard's smoothing: an exponential moving average, debiased at the start.
+
+    ``weight`` in [0, 1): 0 returns the values as they are, larger smooths more. The debiasing
+    divides by ``1 - weight**n`` so the first points are not pulled towards zero. Non-finite
+    values (a NaN loss) are passed through and leave the average untouched.
+    """
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
+    out = np.empty(len(values))
+    last = 0.0
+    count = 0
+    for i, value in enumerate(values):
+        if not math.isfinite(value):
+            out[i] = value
+            continue
+        last = last * weight + (1.0 - weight) * value
+        count += 1
+        out[i] = last / (1.0 - weight**count)
+    return out
+
+
+def learning_rate_text(start: float, end: float, mean: float) -> str:
+    """The learning rate an epoch used: ``0.001`` if it held, else ``0.001→0.01 (mean 0.0022)``."""
+    if not (math.isfinite(start) and math.isfinite(mean)) or start == end:
+        return f"{end:.3g}"
+    return f"{start:.3g}→{end:.3g} (mean {mean:.3g})"
