@@ -14,6 +14,25 @@ DEFAULT_SMOOTHING = 0.6
 """TensorBoard's default weight: noisy per-chunk values settle without hiding a trend."""
 
 
+class Ema:
+    """TensorBoard's smoothing, one value at a time (for a live curve): see :func:`smooth`."""
+
+    def __init__(self, weight: float) -> None:
+        if not 0.0 <= weight < 1.0:
+            raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
+        self.weight = weight
+        self._last = 0.0
+        self._count = 0
+
+    def add(self, value: float) -> float:
+        """The smoothed value after ``value``; a non-finite value passes through unsmoothed."""
+        if not math.isfinite(value):
+            return value
+        self._last = self._last * self.weight + (1.0 - self.weight) * value
+        self._count += 1
+        return self._last / (1.0 - self.weight**self._count)
+
+
 def smooth(values: Sequence[float], weight: float) -> np.ndarray:
     """TensorBoard's smoothing: an exponential moving average, debiased at the start.
 
@@ -21,19 +40,8 @@ def smooth(values: Sequence[float], weight: float) -> np.ndarray:
     divides by ``1 - weight**n`` so the first points are not pulled towards zero. Non-finite
     values (a NaN loss) are passed through and leave the average untouched.
     """
-    if not 0.0 <= weight < 1.0:
-        raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
-    out = np.empty(len(values))
-    last = 0.0
-    count = 0
-    for i, value in enumerate(values):
-        if not math.isfinite(value):
-            out[i] = value
-            continue
-        last = last * weight + (1.0 - weight) * value
-        count += 1
-        out[i] = last / (1.0 - weight**count)
-    return out
+    ema = Ema(weight)
+    return np.array([ema.add(value) for value in values], dtype=float)
 
 
 def learning_rate_text(start: float, end: float, mean: float) -> str:
