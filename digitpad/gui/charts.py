@@ -29,10 +29,9 @@ REDRAW_MS = 100
 TRAIN_COLOR = "#4c8ed9"
 VAL_COLOR = "#f28e2b"
 CAPTION = (
-    "Blue: training. Faint, each chunk of batches as trained (dropout and augmentation on, "
-    "weights changing); bold, the same smoothed. Squares: "
-    f"{TRAIN_EVAL_IMAGES:,} fixed training images measured as the validation images are "
-    "(orange circles), so the two compare directly."
+    "Faint blue: each chunk of training batches as trained (dropout and augmentation on); "
+    f"bold: the same, smoothed. Squares: {TRAIN_EVAL_IMAGES:,} fixed training images "
+    "measured as the validation images (orange) are, so the two compare directly."
 )
 
 
@@ -73,7 +72,7 @@ class TrainingCharts(QWidget):
         self._lines = {}
         for metric, axes in (("loss", self.loss_axes), ("accuracy", self.accuracy_axes)):
             self._lines[f"{metric}_raw"] = axes.plot(
-                [], [], color=TRAIN_COLOR, lw=0.8, alpha=0.3, label="training batches"
+                [], [], color=TRAIN_COLOR, lw=1, alpha=0.45, label="training batches"
             )[0]
             self._lines[metric] = axes.plot(
                 [], [], color=TRAIN_COLOR, lw=1.8, label="training batches, smoothed"
@@ -264,7 +263,7 @@ class TrainingCharts(QWidget):
         locator = (
             MaxNLocator(integer=True)
             if self._epochs > 3
-            else MaxNLocator(nbins=2 * self._epochs + 1, steps=[1, 2, 2.5, 5, 10])
+            else MaxNLocator(nbins=4 * self._epochs + 1, steps=[1, 2, 2.5, 5, 10])
         )
         self.accuracy_axes.xaxis.set_major_locator(locator)
 

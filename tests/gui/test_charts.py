@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from digitpad.curves import smooth
+from digitpad.curves import DEFAULT_SMOOTHING, smooth
 
 
 @pytest.fixture
@@ -63,4 +63,4 @@ def test_a_one_epoch_run_has_fractional_ticks_and_room_for_its_last_marker(chart
     charts.reset(10)
     ticks = charts.accuracy_axes.get_xticks()
     assert all(float(t).is_integer() for t in ticks) and charts.loss_axes.get_xlim()[1] > 10
-    assert math.isclose(charts.smoothing, 0.6)
+    assert math.isclose(charts.smoothing, DEFAULT_SMOOTHING)
