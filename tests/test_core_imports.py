@@ -20,6 +20,7 @@ CORE = [
     "model",
     "paths",
     "preprocess",
+    "run_description",
     "store",
     "training",
     "training.events",

@@ -195,3 +195,24 @@ def test_coverage_matches_a_direct_count(pairs, threshold):
 def test_grey_rgb_keeps_ink_white_and_gaps_in_the_background_colour():
     rgb = insight.grey_rgb(np.array([[0.0, 1.0, np.nan]]), background=(9, 8, 7))
     assert rgb.tolist() == [[[0, 0, 0], [255, 255, 255], [9, 8, 7]]]
+
+
+def test_saturation_is_near_either_limit_of_tanh_and_sigmoid():
+    tanh = np.array([[-0.99, -0.5, 0.0, 0.91, 0.89]])
+    assert insight.saturated(tanh, "tanh").tolist() == [[True, False, False, True, False]]
+    sigmoid = np.array([[0.01, 0.06, 0.5, 0.96]])
+    assert insight.saturated(sigmoid, "sigmoid").tolist() == [[True, False, False, True]]
+    with pytest.raises(ValueError):
+        insight.saturated(tanh, "relu")
+
+
+def test_pinned_units_are_saturated_on_nearly_every_input():
+    # Unit 0 always saturated, unit 1 on 96 of 100 inputs, unit 2 on half, unit 3 never.
+    outputs = np.zeros((100, 4))
+    outputs[:, 0] = 0.99
+    outputs[:96, 1] = -0.97
+    outputs[:50, 2] = 0.95
+    fraction = insight.saturated(outputs, "tanh").mean(axis=0)
+    assert insight.pinned_unit_share(fraction) == 0.5
+    with pytest.raises(ValueError):
+        insight.pinned_unit_share(np.zeros((2, 2)))

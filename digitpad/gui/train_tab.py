@@ -467,6 +467,8 @@ class TrainTab(QWidget):
             caption=f"Training {config.describe() if config else ''}: step {event.step:,}, "
             f"epoch {event.epoch:.2f} (live, twice a second)",
             activation=config.activation if config else "relu",
+            saturated_share=event.saturated_share,
+            config=config,
         )
 
     def show_model(self, predictor: Predictor | None) -> None:
@@ -517,10 +519,12 @@ class TrainTab(QWidget):
                 result.predictor.layers,
                 # From the last snapshot if the Inside page was watched, else from the engine.
                 initial=self._run_initial or finished.initial,
-                dead_share=self._run_dead,
+                dead_share=finished.dead_share or self._run_dead,
                 caption=f"{_headline(finished)}: the final weights of "
                 f"{finished.config.describe()}.",
                 activation=finished.config.activation,
+                saturated_share=finished.saturated_share,
+                config=finished.config,
             )
         if adopt:
             self.model_trained.emit(result.predictor)

@@ -83,7 +83,7 @@ class Engine:
         self.optimizer.build(self.model.trainable_variables)
         self._data: Mnist | None = None
         self._activation = config.activation
-        self._hidden_maxima = None
+        self._unit_stats = None
         loss_fn = _loss_function(config.loss)
         model, optimizer = self.model, self.optimizer
         variables = model.trainable_variables
@@ -198,40 +198,57 @@ class Engine:
 
     def snapshot(self, step: int, epoch: float, seconds: float) -> Snapshot:
         """The weights after the last good chunk (already copied by remember_good)."""
+        dead, saturated = self.unit_shares()
         return Snapshot(
-            step, epoch, seconds, _dense_pairs(self._good), self.initial, self.dead_share()
+            step, epoch, seconds, _dense_pairs(self._good), self.initial, dead, saturated
         )
 
     def dead_share(self) -> tuple[float, ...] | None:
         """Per hidden layer, the share of ReLU units silent on the fixed validation images."""
-        if self._activation != "relu" or not len(self._x_dead):
-            return None
-        if self._hidden_maxima is None:
-            self._hidden_maxima = self._compile_hidden_maxima()
-        from digitpad.insight import dead_unit_share
+        return self.unit_shares()[0]
 
-        # Each unit's largest output over the batch, as a 1-row "batch": dead where it is 0.
-        maxima = self._hidden_maxima(self._tf.constant(self._x_dead))
-        return tuple(dead_unit_share(np.asarray(m)[None, :]) for m in maxima)
+    def unit_shares(self) -> tuple[tuple[float, ...] | None, tuple[float, ...] | None]:
+        """Per hidden layer, on the fixed :data:`DEAD_UNIT_IMAGES` images with the current
+        weights: (share of dead ReLU units, None) for ReLU, (None, share of tanh or sigmoid
+        units pinned near a limit) otherwise."""
+        if not len(self._x_dead):
+            return None, None
+        if self._unit_stats is None:
+            self._unit_stats = self._compile_unit_stats()
+        from digitpad.insight import dead_unit_share, pinned_unit_share
 
-    def _compile_hidden_maxima(self):
+        stats = [np.asarray(m) for m in self._unit_stats(self._tf.constant(self._x_dead))]
+        if self._activation == "relu":
+            # Each unit's largest output over the images, as a 1-row "batch": dead where 0.
+            return tuple(dead_unit_share(m[None, :]) for m in stats), None
+        return None, tuple(pinned_unit_share(m) for m in stats)
+
+    def _compile_unit_stats(self):
         import keras
 
-        tf, model = self._tf, self.model
+        from digitpad.insight import SATURATION_MARGIN
+
+        tf, model, activation = self._tf, self.model, self._activation
         hidden = [layer for layer in model.layers[:-1] if isinstance(layer, keras.layers.Dense)]
+        low = -1.0 if activation == "tanh" else 0.0
+        margin = SATURATION_MARGIN * (1.0 - low)
 
         # A plain tf.function, not XLA: compiling would stall the first snapshot for longer
         # than the two small matrix products take.
         @tf.function(reduce_retracing=True)
-        def hidden_maxima(x):
+        def unit_stats(x):
             out = []
             for layer in model.layers[:-1]:
                 x = layer(x, training=False)
                 if layer in hidden:
-                    out.append(tf.reduce_max(x, axis=0))
+                    if activation == "relu":
+                        out.append(tf.reduce_max(x, axis=0))
+                    else:
+                        near = (x <= low + margin) | (x >= 1.0 - margin)
+                        out.append(tf.reduce_mean(tf.cast(near, tf.float32), axis=0))
             return out
 
-        return hidden_maxima
+        return unit_stats
 
     def validate(self) -> tuple[float, float]:
         """Loss and accuracy on the validation images (NaN without any)."""

@@ -126,7 +126,9 @@ class Snapshot:
     are NumPy copies that training never writes to, safe to read from any thread.
     ``dead_share`` is, per hidden layer, the share of ReLU units that do not fire on any of
     the same :data:`DEAD_UNIT_IMAGES` validation images (None for tanh and sigmoid, which
-    have no dead units). ``seconds`` is the training clock (pauses excluded).
+    have no dead units); ``saturated_share`` is, for tanh and sigmoid, the share of units
+    pinned near a limit on those images (:func:`digitpad.insight.pinned_unit_share`; None for
+    ReLU). ``seconds`` is the training clock (pauses excluded).
     """
 
     step: int
@@ -135,6 +137,7 @@ class Snapshot:
     layers: Layers
     initial: Layers
     dead_share: tuple[float, ...] | None
+    saturated_share: tuple[float, ...] | None = None
 
 
 @dataclass
@@ -188,6 +191,10 @@ class Finished:
     """The weights at initialisation (kept anyway), for a before/after view of the run."""
     weights_trained: bool = False
     suggested_learning_rate: float | None = None
+    dead_share: tuple[float, ...] | None = None
+    """As :attr:`Snapshot.dead_share`, from the final weights (whether or not anyone watched)."""
+    saturated_share: tuple[float, ...] | None = None
+    """As :attr:`Snapshot.saturated_share`, from the final weights."""
 
     @property
     def ok(self) -> bool:

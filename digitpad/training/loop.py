@@ -103,6 +103,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         evaluation = engine.evaluate_test() if trained else None
         model = engine.detached_model() if trained else None
         initial = engine.initial if trained else None
+        dead, saturated = engine.unit_shares() if trained else (None, None)
         return Finished(
             status,
             message,
@@ -115,6 +116,8 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
             initial,
             weights_trained=(step if kept_steps is None else kept_steps) > 0,
             suggested_learning_rate=suggested_lr,
+            dead_share=dead,
+            saturated_share=saturated,
         )
 
     def progress_of(steps: int, loss: float, correct: float, epoch: int, done: int) -> Progress:
