@@ -360,6 +360,28 @@ def pinned_unit_share(saturated_fraction: np.ndarray) -> float:
 
 # --- how sure -------------------------------------------------------------------------------
 
+SHOWN_PERCENT_DECIMALS = 1
+"""Probabilities and thresholds are shown as percentages with one decimal ("95.0 %")."""
+
+
+def meets_threshold(probability: float, threshold: float) -> bool:
+    """Whether a top probability is sure enough to answer at ``threshold``, compared as the
+    app shows both (to 0.1 %): a mistake labelled "95.0 %" is answered at a 95.0 % threshold
+    even when its probability is 0.94996. A threshold of 0 (or less) answers everything."""
+    if threshold <= 0:
+        return True
+    shown = round(float(probability) * 100, SHOWN_PERCENT_DECIMALS)
+    return shown >= round(float(threshold) * 100, SHOWN_PERCENT_DECIMALS)
+
+
+def lowest_sure(threshold: float) -> float:
+    """The smallest probability that :func:`meets_threshold` answers at ``threshold`` (up to a
+    value exactly halfway between two shown percentages)."""
+    if threshold <= 0:
+        return 0.0
+    half = 0.5 * 10.0**-SHOWN_PERCENT_DECIMALS
+    return (round(float(threshold) * 100, SHOWN_PERCENT_DECIMALS) - half) / 100
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -411,8 +433,9 @@ class CoverageCurve:
             return np.where(self.answered > 0, self.right / np.maximum(self.answered, 1), np.nan)
 
     def at(self, threshold: float) -> Coverage:
-        """Exact counts for images whose confidence is at least ``threshold``."""
-        first = int(np.searchsorted(self._sorted, np.float32(threshold), side="left"))
+        """Exact counts for images whose confidence meets ``threshold`` as the app shows both
+        (:func:`meets_threshold`)."""
+        first = int(np.searchsorted(self._sorted, np.float32(lowest_sure(threshold)), side="left"))
         answered = self.total - first
         return Coverage(
             float(threshold), answered, int(self._right_from[first]), self.total, self.mistakes

@@ -216,3 +216,17 @@ def test_pinned_units_are_saturated_on_nearly_every_input():
     assert insight.pinned_unit_share(fraction) == 0.5
     with pytest.raises(ValueError):
         insight.pinned_unit_share(np.zeros((2, 2)))
+
+
+def test_a_probability_shown_as_the_threshold_meets_it():
+    # 0.94996 is shown as "95.0 %": at a 95.0 % threshold it is answered, not "?".
+    assert insight.meets_threshold(0.94996, 0.95)
+    assert insight.meets_threshold(0.95, 0.95)
+    assert not insight.meets_threshold(0.9494, 0.95)  # shown as "94.9 %"
+    assert insight.meets_threshold(0.0, 0.0)
+    confidence = np.array([0.9494, 0.94996, 0.95, 0.97], dtype=np.float32)
+    curve = insight.coverage_curve(confidence, np.array([True, False, True, True]))
+    # The counts agree with the per-image rule.
+    at = curve.at(0.95)
+    assert at.answered == sum(insight.meets_threshold(float(c), 0.95) for c in confidence) == 3
+    assert curve.at(0.0).answered == 4
