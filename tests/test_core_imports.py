@@ -22,6 +22,7 @@ CORE = [
     "preprocess",
     "run_description",
     "store",
+    "tf_setup",
     "training",
     "training.events",
     "training.control",

@@ -71,7 +71,9 @@ class Engine:
         )
 
     def __init__(self, config: TrainConfig) -> None:
-        import tensorflow as tf
+        from digitpad.tf_setup import quiet_tensorflow
+
+        tf = quiet_tensorflow()  # before Keras, which imports TensorFlow too
 
         from digitpad.model import build_model
 
