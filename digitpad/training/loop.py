@@ -180,10 +180,10 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                     kept_steps = step
                     for i in range(bad[0]):
                         step += 1
-                        yield progress_of(1, losses[i], hits[i], epoch, start + i + 1)
+                        yield progress_of(1, float(losses[i]), float(hits[i]), epoch, start + i + 1)
                     yield finish(
                         Outcome.DIVERGED,
-                        _divergence_message(losses[bad[0]], step, kept_steps, lr),
+                        _divergence_message(float(losses[bad[0]]), step, kept_steps, lr),
                         suggested_lr=lr / 10,
                     )
                     return
