@@ -360,8 +360,11 @@ def pinned_unit_share(saturated_fraction: np.ndarray) -> float:
 
 # --- how sure -------------------------------------------------------------------------------
 
-SHOWN_PERCENT_DECIMALS = 1
-"""Probabilities and thresholds are shown as percentages with one decimal ("95.0 %")."""
+
+def shown_tenths(probability: float | np.ndarray) -> float | np.ndarray:
+    """A probability in tenths of a percent, rounded as shown ("95.0 %" is 950); exact halves
+    round up. Monotone, so a threshold on it is a threshold on the probability."""
+    return np.floor(np.asarray(probability, dtype=np.float64) * 1000.0 + 0.5)
 
 
 def meets_threshold(probability: float, threshold: float) -> bool:
@@ -370,17 +373,7 @@ def meets_threshold(probability: float, threshold: float) -> bool:
     even when its probability is 0.94996. A threshold of 0 (or less) answers everything."""
     if threshold <= 0:
         return True
-    shown = round(float(probability) * 100, SHOWN_PERCENT_DECIMALS)
-    return shown >= round(float(threshold) * 100, SHOWN_PERCENT_DECIMALS)
-
-
-def lowest_sure(threshold: float) -> float:
-    """The smallest probability that :func:`meets_threshold` answers at ``threshold`` (up to a
-    value exactly halfway between two shown percentages)."""
-    if threshold <= 0:
-        return 0.0
-    half = 0.5 * 10.0**-SHOWN_PERCENT_DECIMALS
-    return (round(float(threshold) * 100, SHOWN_PERCENT_DECIMALS) - half) / 100
+    return bool(shown_tenths(probability) >= shown_tenths(threshold))
 
 
 @dataclass(frozen=True)
@@ -435,7 +428,11 @@ class CoverageCurve:
     def at(self, threshold: float) -> Coverage:
         """Exact counts for images whose confidence meets ``threshold`` as the app shows both
         (:func:`meets_threshold`)."""
-        first = int(np.searchsorted(self._sorted, np.float32(lowest_sure(threshold)), side="left"))
+        if threshold <= 0:
+            first = 0
+        else:
+            tenths = shown_tenths(self._sorted)
+            first = int(np.searchsorted(tenths, shown_tenths(threshold), side="left"))
         answered = self.total - first
         return Coverage(
             float(threshold), answered, int(self._right_from[first]), self.total, self.mistakes
