@@ -27,10 +27,16 @@ rule (backward = 2x forward) is printed alongside. The floor's time per step is 
 child process before each repeat: best of several runs of NumPy `@` and of an XLA-compiled loop
 of the same dependent products; the fastest time of any repeat counts (a floor is a best case).
 
+With --dropout, a different question: what does dropout cost? The digitpad contender alone
+trains the tutorial preset with dropout 0, 0.2, 0.5 and 0.8 in turn (fresh processes, the order
+reversed on odd repeats), and the times are printed as ratios to the run without dropout
+(target: at most 1.3x for every rate, training time and steady epochs).
+
 Run:  .venv/bin/python benchmarks/train_speed.py                 # 10 epochs, once (~1-2 min)
       .venv/bin/python benchmarks/train_speed.py --epochs 2      # quick look
       .venv/bin/python benchmarks/train_speed.py --repeats 3     # medians, alternating order
       .venv/bin/python benchmarks/train_speed.py --tuned         # also the tuned contender
+      .venv/bin/python benchmarks/train_speed.py --dropout --epochs 3 --repeats 2
 """
 
 from __future__ import annotations
@@ -90,7 +96,8 @@ def child_digitpad(epochs: int) -> None:
     from digitpad.training import EpochEnd, Finished, train
 
     data = load_mnist()
-    config = preset("tutorial").replace(epochs=epochs)
+    dropout = float(os.environ.get("BENCH_DROPOUT", "0"))
+    config = preset("tutorial").replace(epochs=epochs, dropout=dropout)
     epoch_seconds: list[float] = []
     start = time.perf_counter()
     # The same loop as train_to_end(config, data), noting when the last epoch ends.
@@ -264,7 +271,36 @@ def _xla_step_seconds(trials: int, loops: int = 1000) -> float:
     return best
 
 
+def child_dropout_chunks(rounds: int) -> None:
+    """Interleaved, in one process: the same 110 steps of the tutorial preset with each dropout
+    rate in turn, ``rounds`` times. Load from other processes hits every rate alike."""
+    import numpy as np
+
+    from digitpad.config import preset
+    from digitpad.data import load_mnist
+    from digitpad.training.engine import Engine
+
+    data = load_mnist()
+    engines = {}
+    for rate in DROPOUT_RATES:
+        config = preset("tutorial").replace(dropout=rate)
+        engines[rate] = Engine(config)
+        engines[rate].prepare(config, data)
+    order = np.random.default_rng(0).permutation(TRAIN_IMAGES)[: 110 * BATCH]
+    batches = order.reshape(110, BATCH).astype(np.int32)
+    for engine in engines.values():  # compile
+        engine.run_chunk(engine.x_train, batches, 0)
+    seconds: dict[str, list[float]] = {str(rate): [] for rate in DROPOUT_RATES}
+    for r in range(max(rounds, 3)):
+        for rate, engine in engines.items():
+            start = time.perf_counter()
+            engine.run_chunk(engine.x_train, batches, (r + 1) * 110)
+            seconds[str(rate)].append(time.perf_counter() - start)
+    _report({"chunk_seconds": seconds})
+
+
 CHILDREN = {
+    "dropout-chunks": child_dropout_chunks,
     "digitpad": child_digitpad,
     "tuned": child_digitpad,
     "fit": child_fit,
@@ -492,16 +528,80 @@ def print_ratios_and_targets(summary: dict) -> None:
         print(f"  {'PASS' if check(summary) else 'FAIL'}  {label}")
 
 
+DROPOUT_RATES = (0.0, 0.2, 0.5, 0.8)
+DROPOUT_TARGET = 1.3
+
+
+def run_dropout(epochs: int, repeats: int) -> None:
+    """The digitpad contender with each dropout rate, side by side; ratios to no dropout."""
+    runs: dict[float, list[dict]] = {rate: [] for rate in DROPOUT_RATES}
+    for r in range(repeats):
+        order = DROPOUT_RATES if r % 2 == 0 else tuple(reversed(DROPOUT_RATES))
+        for rate in order:
+            print(f"  repeat {r + 1}/{repeats}: dropout {rate} ...", file=sys.stderr, flush=True)
+            runs[rate].append(run_contender_with(rate, epochs))
+    base_train = median_of(runs[0.0], "train_seconds")
+    base_steady = median_of(runs[0.0], "steady_seconds")
+    print(f"\nDropout cost, tutorial preset, {epochs} epochs, medians of {repeats}:")
+    header = f"{'dropout':>8} {'train s':>8} {'steady epoch s':>15} {'x train':>8} {'x steady':>9}"
+    print(header + " acc")
+    worst = 0.0
+    for rate in DROPOUT_RATES:
+        train_s = median_of(runs[rate], "train_seconds")
+        steady_s = median_of(runs[rate], "steady_seconds")
+        accuracy = median_of(runs[rate], "accuracy")
+        ratios = (train_s / base_train, steady_s / base_steady)
+        worst = max(worst, *ratios) if rate else worst
+        print(
+            f"{rate:>8.1f} {train_s:>8.2f} {steady_s:>15.3f} {ratios[0]:>7.2f}x {ratios[1]:>8.2f}x "
+            f"{accuracy:.2%}"
+        )
+    verdict = "PASS" if worst <= DROPOUT_TARGET else "FAIL"
+    print(f"[{verdict}] every dropout rate within {DROPOUT_TARGET}x of none (worst {worst:.2f}x)")
+
+    # Whole runs in separate processes drift with the machine's load; the same chunk of steps
+    # timed in turns within one process does not.
+    chunks = run_child("dropout-chunks", epochs, floor_trials=15)["chunk_seconds"]
+    base_min, base_median = min(chunks["0.0"]), statistics.median(chunks["0.0"])
+    print("\nThe same 110 steps (batch 100) in turns in one process, 15 rounds:")
+    print(f"{'dropout':>8} {'min s':>8} {'median s':>9} {'x min':>7} {'x median':>9}")
+    worst = 0.0
+    for rate in DROPOUT_RATES:
+        times = chunks[str(rate)]
+        ratios = (min(times) / base_min, statistics.median(times) / base_median)
+        worst = max(worst, ratios[0]) if rate else worst
+        print(
+            f"{rate:>8.1f} {min(times):>8.3f} {statistics.median(times):>9.3f} "
+            f"{ratios[0]:>6.2f}x {ratios[1]:>8.2f}x"
+        )
+    verdict = "PASS" if worst <= DROPOUT_TARGET else "FAIL"
+    print(f"[{verdict}] best chunk of every rate within {DROPOUT_TARGET}x (worst {worst:.2f}x)")
+
+
+def run_contender_with(dropout: float, epochs: int) -> dict:
+    result = run_child("digitpad", epochs, env={"BENCH_DROPOUT": str(dropout)})
+    later = result["epoch_seconds"][1:] or result["epoch_seconds"]
+    result["steady_seconds"] = statistics.median(later)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10, help="epochs per run (default 10)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per contender (default 1)")
     parser.add_argument("--floor-trials", type=int, default=7, help="best of N for the floor")
     parser.add_argument("--tuned", action="store_true", help="add the tuned digitpad contender")
+    parser.add_argument("--dropout", action="store_true", help="what dropout costs (ratios)")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        CHILDREN[args.child](args.floor_trials if args.child == "floor" else args.epochs)
+        uses_trials = args.child in ("floor", "dropout-chunks")
+        CHILDREN[args.child](args.floor_trials if uses_trials else args.epochs)
+        return
+    if args.dropout:
+        load_before = os.getloadavg()[0]
+        run_dropout(args.epochs, args.repeats)
+        print(f"1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
         return
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="digitpad-xla-cache-") as cache:

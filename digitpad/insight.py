@@ -328,7 +328,52 @@ def dead_unit_share(activations: np.ndarray) -> float:
     return float(np.mean(~(activations > 0).any(axis=0)))
 
 
+SATURATION_MARGIN = 0.05
+"""A tanh or sigmoid output within this share of its range from a limit is saturated: its
+slope there is under a tenth of its largest, so it passes back almost no gradient."""
+
+PINNED_SHARE = 0.95
+"""A unit saturated on at least this share of the images counts as pinned."""
+
+_LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+def saturated(activations: np.ndarray, activation: str) -> np.ndarray:
+    """Boolean, where a tanh or sigmoid output is within SATURATION_MARGIN of either limit."""
+    if activation not in _LIMITS:
+        raise ValueError(f"saturation applies to tanh and sigmoid, not {activation!r}")
+    low, high = _LIMITS[activation]
+    margin = SATURATION_MARGIN * (high - low)
+    activations = np.asarray(activations)
+    return (activations <= low + margin) | (activations >= high - margin)
+
+
+def pinned_unit_share(saturated_fraction: np.ndarray) -> float:
+    """The share of units whose output is saturated on at least PINNED_SHARE of the inputs,
+    from each unit's fraction of saturated outputs (shape (units,)): units like these barely
+    learn, as a dead ReLU unit does not at all."""
+    saturated_fraction = np.asarray(saturated_fraction)
+    if saturated_fraction.ndim != 1 or saturated_fraction.size == 0:
+        raise ValueError(f"need one fraction per unit, not shape {saturated_fraction.shape}")
+    return float(np.mean(saturated_fraction >= PINNED_SHARE))
+
+
 # --- how sure -------------------------------------------------------------------------------
+
+
+def shown_tenths(probability: float | np.ndarray) -> float | np.ndarray:
+    """A probability in tenths of a percent, rounded as shown ("95.0 %" is 950); exact halves
+    round up. Monotone, so a threshold on it is a threshold on the probability."""
+    return np.floor(np.asarray(probability, dtype=np.float64) * 1000.0 + 0.5)
+
+
+def meets_threshold(probability: float, threshold: float) -> bool:
+    """Whether a top probability is sure enough to answer at ``threshold``, compared as the
+    app shows both (to 0.1 %): a mistake labelled "95.0 %" is answered at a 95.0 % threshold
+    even when its probability is 0.94996. A threshold of 0 (or less) answers everything."""
+    if threshold <= 0:
+        return True
+    return bool(shown_tenths(probability) >= shown_tenths(threshold))
 
 
 @dataclass(frozen=True)
@@ -381,8 +426,13 @@ class CoverageCurve:
             return np.where(self.answered > 0, self.right / np.maximum(self.answered, 1), np.nan)
 
     def at(self, threshold: float) -> Coverage:
-        """Exact counts for images whose confidence is at least ``threshold``."""
-        first = int(np.searchsorted(self._sorted, np.float32(threshold), side="left"))
+        """Exact counts for images whose confidence meets ``threshold`` as the app shows both
+        (:func:`meets_threshold`)."""
+        if threshold <= 0:
+            first = 0
+        else:
+            tenths = shown_tenths(self._sorted)
+            first = int(np.searchsorted(tenths, shown_tenths(threshold), side="left"))
         answered = self.total - first
         return Coverage(
             float(threshold), answered, int(self._right_from[first]), self.total, self.mistakes

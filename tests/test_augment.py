@@ -203,3 +203,31 @@ def test_augmented_digits_keep_their_labels(digits):
     out = augment_batch(digits, np.random.default_rng(11))
     predicted = load_predictor().predict_proba(out).argmax(axis=1)
     assert np.mean(predicted == labels) > 0.95
+
+
+_DIGEST_SCRIPT = """
+import hashlib, sys
+import numpy as np
+from digitpad.augment import augment_batch
+with np.load(sys.argv[1]) as data:
+    images = data["x_train"][:2000].astype(np.float32) / 255
+out = augment_batch(images, np.random.default_rng(7))
+print(hashlib.sha256(out.tobytes()).hexdigest())
+"""
+
+
+def test_output_does_not_depend_on_the_blas_thread_count():
+    """The app runs NumPy with one OpenBLAS thread, the command line with all cores: the same
+    seed must give the same images in both (a matrix product's rounding would not)."""
+    import subprocess
+    import sys
+
+    if not MNIST_PATH.exists():
+        pytest.skip(f"{MNIST_PATH} not available")
+    digests = set()
+    for threads in ("1", "2", "3"):
+        env = {**__import__("os").environ, "OPENBLAS_NUM_THREADS": threads}
+        env["OMP_NUM_THREADS"] = threads
+        command = [sys.executable, "-c", _DIGEST_SCRIPT, str(MNIST_PATH)]
+        digests.add(subprocess.run(command, env=env, capture_output=True, text=True).stdout)
+    assert len(digests) == 1 and "" not in digests, digests

@@ -184,7 +184,8 @@ def test_coverage_matches_a_direct_count(pairs, threshold):
     confidence = np.array([c for c, _ in pairs], dtype=np.float32)
     correct = np.array([ok for _, ok in pairs], dtype=bool)
     result = insight.coverage_curve(confidence, correct).at(threshold)
-    answered = confidence >= np.float32(threshold)
+    # The rule the grid greys by, image by image.
+    answered = np.array([insight.meets_threshold(float(c), threshold) for c in confidence], bool)
     assert result.answered == int(answered.sum())
     assert result.right == int((answered & correct).sum())
     # Raising the threshold never answers more images.
@@ -195,3 +196,38 @@ def test_coverage_matches_a_direct_count(pairs, threshold):
 def test_grey_rgb_keeps_ink_white_and_gaps_in_the_background_colour():
     rgb = insight.grey_rgb(np.array([[0.0, 1.0, np.nan]]), background=(9, 8, 7))
     assert rgb.tolist() == [[[0, 0, 0], [255, 255, 255], [9, 8, 7]]]
+
+
+def test_saturation_is_near_either_limit_of_tanh_and_sigmoid():
+    tanh = np.array([[-0.99, -0.5, 0.0, 0.91, 0.89]])
+    assert insight.saturated(tanh, "tanh").tolist() == [[True, False, False, True, False]]
+    sigmoid = np.array([[0.01, 0.06, 0.5, 0.96]])
+    assert insight.saturated(sigmoid, "sigmoid").tolist() == [[True, False, False, True]]
+    with pytest.raises(ValueError):
+        insight.saturated(tanh, "relu")
+
+
+def test_pinned_units_are_saturated_on_nearly_every_input():
+    # Unit 0 always saturated, unit 1 on 96 of 100 inputs, unit 2 on half, unit 3 never.
+    outputs = np.zeros((100, 4))
+    outputs[:, 0] = 0.99
+    outputs[:96, 1] = -0.97
+    outputs[:50, 2] = 0.95
+    fraction = insight.saturated(outputs, "tanh").mean(axis=0)
+    assert insight.pinned_unit_share(fraction) == 0.5
+    with pytest.raises(ValueError):
+        insight.pinned_unit_share(np.zeros((2, 2)))
+
+
+def test_a_probability_shown_as_the_threshold_meets_it():
+    # 0.94996 is shown as "95.0 %": at a 95.0 % threshold it is answered, not "?".
+    assert insight.meets_threshold(0.94996, 0.95)
+    assert insight.meets_threshold(0.95, 0.95)
+    assert not insight.meets_threshold(0.9494, 0.95)  # shown as "94.9 %"
+    assert insight.meets_threshold(0.0, 0.0)
+    confidence = np.array([0.9494, 0.94996, 0.95, 0.97], dtype=np.float32)
+    curve = insight.coverage_curve(confidence, np.array([True, False, True, True]))
+    # The counts agree with the per-image rule.
+    at = curve.at(0.95)
+    assert at.answered == sum(insight.meets_threshold(float(c), 0.95) for c in confidence) == 3
+    assert curve.at(0.0).answered == 4

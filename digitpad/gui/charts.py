@@ -17,22 +17,38 @@ import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
+
+from digitpad.curves import DEFAULT_SMOOTHING, Ema
+from digitpad.training.events import TRAIN_EVAL_IMAGES
 
 REDRAW_MS = 100
 # Tableau blue and orange: distinct for most colour-blind readers, legible on light and dark.
 TRAIN_COLOR = "#4c8ed9"
 VAL_COLOR = "#f28e2b"
+CAPTION = (
+    "Faint blue: each chunk of training batches as trained (dropout and augmentation on); "
+    f"bold: the same, smoothed. Squares: {TRAIN_EVAL_IMAGES:,} fixed training images "
+    "measured as the validation images (orange) are, so the two compare directly."
+)
 
 
 def _hex(color: QColor) -> str:
     return color.name()
 
 
+SMOOTHING_STEPS = 100  # the slider's resolution: weights 0.00 … 0.99
+
+
 class TrainingCharts(QWidget):
     """Two axes (loss, accuracy) sharing an x axis in epochs.
+
+    Training: each chunk's values as trained (faint) and their smoothing (bold, TensorBoard's
+    debiased moving average, weight set by the slider under the charts); at each validation,
+    a fixed set of training images measured as the validation images are (squares), and the
+    validation images (circles). A caption says which is which.
 
     Feed it with :meth:`reset`, :meth:`add_training` and :meth:`add_validation`; it redraws
     itself at most ten times a second. :meth:`mark_learning_rate` draws a dashed line where
@@ -45,26 +61,39 @@ class TrainingCharts(QWidget):
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setMinimumHeight(260)
+        self.canvas.setAccessibleName("Training curves")
+        self.canvas.setAccessibleDescription(CAPTION)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(self._build_controls())
 
         self.loss_axes, self.accuracy_axes = self.figure.subplots(2, 1, sharex=True)
-        self._lines = {
-            "loss": self.loss_axes.plot([], [], color=TRAIN_COLOR, lw=1.4, label="training")[0],
-            "val_loss": self.loss_axes.plot(
+        self._lines = {}
+        for metric, axes in (("loss", self.loss_axes), ("accuracy", self.accuracy_axes)):
+            self._lines[f"{metric}_raw"] = axes.plot(
+                [], [], color=TRAIN_COLOR, lw=1, alpha=0.45, label="training batches"
+            )[0]
+            self._lines[metric] = axes.plot(
+                [], [], color=TRAIN_COLOR, lw=1.8, label="training batches, smoothed"
+            )[0]
+            self._lines[f"train_eval_{metric}"] = axes.plot(
+                [],
+                [],
+                color=TRAIN_COLOR,
+                lw=1,
+                ls="--",
+                marker="s",
+                ms=4,
+                label="training images, measured as validation",
+            )[0]
+            self._lines[f"val_{metric}"] = axes.plot(
                 [], [], color=VAL_COLOR, lw=1.6, marker="o", ms=4, label="validation"
-            )[0],
-            "accuracy": self.accuracy_axes.plot(
-                [], [], color=TRAIN_COLOR, lw=1.4, label="training"
-            )[0],
-            "val_accuracy": self.accuracy_axes.plot(
-                [], [], color=VAL_COLOR, lw=1.6, marker="o", ms=4, label="validation"
-            )[0],
-        }
+            )[0]
         self._data: dict[str, tuple[list[float], list[float]]] = {
             name: ([], []) for name in self._lines
         }
+        self._ema = {"loss": Ema(self._smoothing), "accuracy": Ema(self._smoothing)}
         # Blitting: the lines are left out of full draws and painted over a saved background,
         # so a new point costs a few milliseconds instead of a whole figure (about 40 ms of
         # CPU, stretched past 100 ms while training holds both cores). A full draw happens
@@ -78,14 +107,14 @@ class TrainingCharts(QWidget):
         self.accuracy_axes.set_ylabel("accuracy")
         self.accuracy_axes.set_xlabel("epoch")
         self.accuracy_axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        self.accuracy_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         for axes in self._axes():
             axes.margins(x=0)
         # One legend serves both axes (same colours); upper right stays clear of a falling loss.
-        self._legend = self.loss_axes.legend(loc="upper right", fontsize="small")
+        self._legend = self.loss_axes.legend(loc="upper right", fontsize="x-small")
         self._epochs = 1
         self._marks: list[tuple[float, float]] = []
         self._mark_artists: list = []
+        self._set_x_range()
         self._set_empty_ranges()
         self._dirty = False
         self._undrawn = False
@@ -94,6 +123,50 @@ class TrainingCharts(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw_if_dirty)
+
+    def _build_controls(self) -> QHBoxLayout:
+        self._smoothing = DEFAULT_SMOOTHING
+        self.caption = QLabel(CAPTION)
+        self.caption.setWordWrap(True)
+        self.caption.setEnabled(False)  # greyed: a key, not content
+        self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider.setRange(0, SMOOTHING_STEPS - 1)
+        self.smoothing_slider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
+        self.smoothing_slider.setMaximumWidth(140)
+        self.smoothing_slider.setAccessibleName("Smoothing")
+        self.smoothing_slider.setToolTip(
+            "How much the bold training line is smoothed (TensorBoard's moving average, "
+            "debiased): 0 shows the values as they are"
+        )
+        self._smoothing_value = QLabel(f"{DEFAULT_SMOOTHING:.2f}")
+        self.smoothing_slider.valueChanged.connect(
+            lambda value: self.set_smoothing(value / SMOOTHING_STEPS)
+        )
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 0, 6, 2)
+        row.addWidget(self.caption, 1)
+        label = QLabel("Smoothing")
+        label.setBuddy(self.smoothing_slider)
+        row.addWidget(label)
+        row.addWidget(self.smoothing_slider)
+        row.addWidget(self._smoothing_value)
+        return row
+
+    @property
+    def smoothing(self) -> float:
+        return self._smoothing
+
+    def set_smoothing(self, weight: float) -> None:
+        """Smooth the bold training lines with ``weight`` in [0, 1) and redraw them."""
+        weight = min(max(0.0, weight), (SMOOTHING_STEPS - 1) / SMOOTHING_STEPS)
+        self._smoothing = weight
+        self._smoothing_value.setText(f"{weight:.2f}")
+        for metric in ("loss", "accuracy"):
+            xs, ys = self._data[f"{metric}_raw"]
+            self._ema[metric] = Ema(weight)
+            self._data[metric] = (list(xs), [self._ema[metric].add(y) for y in ys])
+        self._dirty = True
+        self._redraw_if_dirty()
 
     def _axes(self) -> tuple:
         return self.loss_axes, self.accuracy_axes
@@ -106,6 +179,8 @@ class TrainingCharts(QWidget):
         for xs, ys in self._data.values():
             xs.clear()
             ys.clear()
+        self._ema = {metric: Ema(self._smoothing) for metric in self._ema}
+        self._set_x_range()
         for artist in self._mark_artists:
             artist.remove()
         self._marks.clear()
@@ -115,13 +190,25 @@ class TrainingCharts(QWidget):
         self._timer.start()
 
     def add_training(self, epoch: float, loss: float, accuracy: float) -> None:
-        """One point of the training running averages, at fractional ``epoch``."""
-        self._append("loss", epoch, loss)
-        self._append("accuracy", epoch, accuracy)
+        """One chunk's training loss and accuracy as trained, at fractional ``epoch``."""
+        for metric, value in (("loss", loss), ("accuracy", accuracy)):
+            self._append(f"{metric}_raw", epoch, value)
+            self._append(metric, epoch, self._ema[metric].add(value))
 
-    def add_validation(self, epoch: float, loss: float, accuracy: float) -> None:
+    def add_validation(
+        self,
+        epoch: float,
+        loss: float,
+        accuracy: float,
+        train_loss: float = math.nan,
+        train_accuracy: float = math.nan,
+    ) -> None:
+        """Validation loss and accuracy, and the fixed training images' measured alike."""
         self._append("val_loss", epoch, loss)
         self._append("val_accuracy", epoch, accuracy)
+        if math.isfinite(train_loss):
+            self._append("train_eval_loss", epoch, train_loss)
+            self._append("train_eval_accuracy", epoch, train_accuracy)
 
     def mark_learning_rate(self, epoch: float, learning_rate: float) -> None:
         """A vertical dashed line at ``epoch`` on both axes, labelled with the new rate."""
@@ -155,7 +242,9 @@ class TrainingCharts(QWidget):
         self._timer.stop()
 
     def line_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """What each line shows now: ``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``."""
+        """What each line shows now: per metric (``loss``, ``accuracy``) the smoothed training
+        line as ``loss``, the per-chunk values as ``loss_raw``, the training images measured
+        as validation as ``train_eval_loss``, and ``val_loss``."""
         return {name: tuple(map(np.asarray, line.get_data())) for name, line in self._lines.items()}
 
     def _append(self, name: str, x: float, y: float) -> None:
@@ -166,10 +255,20 @@ class TrainingCharts(QWidget):
 
     # --- drawing ------------------------------------------------------------------------
 
+    def _set_x_range(self) -> None:
+        # The whole run's width from the start, so the curves grow towards a visible goal, and
+        # a little past it so the last validation marker is not cut in half by the edge.
+        self.loss_axes.set_xlim(0, self._epochs * 1.025)
+        # Whole epochs for longer runs; halves or quarters when there are only a few.
+        locator = (
+            MaxNLocator(integer=True)
+            if self._epochs > 3
+            else MaxNLocator(nbins=4 * self._epochs + 1, steps=[1, 2, 2.5, 5, 10])
+        )
+        self.accuracy_axes.xaxis.set_major_locator(locator)
+
     def _set_empty_ranges(self) -> None:
-        # The whole run's width from the start, so the curves grow towards a visible goal;
-        # until the first points arrive, plain 0-1 ranges rather than autoscale's ±0.05.
-        self.loss_axes.set_xlim(0, self._epochs)
+        # Until the first points arrive, plain 0-1 ranges rather than autoscale's ±0.05.
         self.loss_axes.set_ylim(0, 1, auto=True)
         self.accuracy_axes.set_ylim(0, 1)
 
@@ -212,7 +311,7 @@ class TrainingCharts(QWidget):
     def _update_lines(self) -> None:
         for name, line in self._lines.items():
             line.set_data(*self._data[name])
-        if self._data["loss"][0]:
+        if self._data["loss_raw"][0] or self._data["val_loss"][0]:
             self._fit_loss()
             self._clamp_accuracy()
         else:
@@ -222,7 +321,8 @@ class TrainingCharts(QWidget):
         # From 0 (a loss is never negative: it shows how far it has come down) to just above
         # the highest loss. The top moves only when a point would leave the axes or the curve
         # has shrunk to under half of it, so most new points need no full redraw.
-        ys = (*self._data["loss"][1], *self._data["val_loss"][1])
+        ys = (*self._data["loss_raw"][1], *self._data["val_loss"][1])
+        ys += tuple(self._data["train_eval_loss"][1])
         values = [v for v in ys if math.isfinite(v)]
         if not values:
             return
@@ -233,7 +333,8 @@ class TrainingCharts(QWidget):
 
     def _clamp_accuracy(self) -> None:
         # Fitted by hand: autoscale would pad past 100 %, which reads as nonsense here.
-        ys = (*self._data["accuracy"][1], *self._data["val_accuracy"][1])
+        ys = (*self._data["accuracy_raw"][1], *self._data["val_accuracy"][1])
+        ys += tuple(self._data["train_eval_accuracy"][1])
         values = [v for v in ys if math.isfinite(v)]
         if values:
             # A fixed top (just over 100 %) keeps the range still as accuracy climbs, so new

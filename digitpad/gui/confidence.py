@@ -7,6 +7,8 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
+from digitpad.insight import meets_threshold
+
 MAX_THRESHOLD = 0.999
 """A softmax probability never quite reaches 1: a threshold of 1 would refuse everything."""
 
@@ -34,8 +36,9 @@ class ConfidenceThreshold(QObject):
         self.changed.emit(value)
 
     def is_sure(self, probability: float) -> bool:
-        """Whether a top probability is high enough to answer."""
-        return probability >= self._value
+        """Whether a top probability is high enough to answer, compared at the 0.1 % both are
+        shown with (a "95.0 %" answer is sure at a 95.0 % threshold)."""
+        return meets_threshold(probability, self._value)
 
 
 def _clamped(value: float) -> float:

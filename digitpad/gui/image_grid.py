@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QListView, QWidget
 from digitpad.evaluation import Evaluation
 from digitpad.gui.digit_image import digit_qimage
 from digitpad.gui.probability_bars import percent_text
+from digitpad.insight import meets_threshold
 
 THUMBNAIL_SCALE = 3
 _CACHE_SIZE = 600  # a few screens of thumbnails; each is made in microseconds anyway
@@ -82,7 +83,8 @@ class DigitListModel(QAbstractListModel):
         """Whether the image at ``row`` falls below the confidence threshold."""
         if self._evaluation is None:
             return False
-        return bool(self._evaluation.confidence[self._indices[row]] < self._threshold)
+        confidence = float(self._evaluation.confidence[self._indices[row]])
+        return not meets_threshold(confidence, self._threshold)
 
     @property
     def indices(self) -> np.ndarray:

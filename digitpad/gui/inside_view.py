@@ -12,6 +12,7 @@ shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -29,7 +30,11 @@ from digitpad.insight import (
     unit_tiles,
     weight_histogram,
 )
+from digitpad.run_description import describe_run
 from digitpad.training.events import DEAD_UNIT_IMAGES
+
+if TYPE_CHECKING:
+    from digitpad.config import TrainConfig
 
 Layers = tuple[tuple[np.ndarray, np.ndarray], ...] | list[tuple[np.ndarray, np.ndarray]]
 TILE = 29  # a unit's 28×28 weights and a 1-pixel gap
@@ -46,6 +51,7 @@ class _State:
     dead_share: tuple[float, ...] | None
     caption: str
     activation: str
+    saturated_share: tuple[float, ...] | None = None
 
 
 class InsideView(QWidget):
@@ -77,11 +83,7 @@ class InsideView(QWidget):
         self._histogram_box.setContentsMargins(0, 0, 0, 0)
         self.dead_label = QLabel()
         self.dead_label.setWordWrap(True)
-        self.dead_label.setToolTip(
-            "A ReLU unit whose input is negative for every image outputs 0, gets no gradient "
-            f"and stops learning. Counted on the same {DEAD_UNIT_IMAGES} validation images each "
-            "time."
-        )
+        self.units_title = caption("Dead ReLU units")
 
         left = QVBoxLayout()
         left.addWidget(self.grid_title)
@@ -103,7 +105,7 @@ class InsideView(QWidget):
         legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         right.addWidget(legend)
         right.addWidget(scroll, 1)
-        right.addWidget(caption("Dead ReLU units"))
+        right.addWidget(self.units_title)
         right.addWidget(self.dead_label)
 
         body = QGridLayout()
@@ -127,10 +129,16 @@ class InsideView(QWidget):
         dead_share: tuple[float, ...] | None = None,
         caption: str = "",
         activation: str = "relu",
+        saturated_share: tuple[float, ...] | None = None,
+        config: TrainConfig | None = None,
     ) -> None:
         """Show ``layers`` ((kernel, bias) pairs, input to output), against ``initial`` weights
-        if known, with the dead-unit shares if known. Drawn now if visible, else when shown."""
-        self._state = _State(layers, initial, dead_share, caption, activation)
+        if known, with the dead-unit shares (ReLU) or saturated-unit shares (tanh, sigmoid) if
+        known, and the run's settings that differ from its preset if ``config`` is given.
+        Drawn now if visible, else when shown."""
+        if config is not None:
+            caption = f"{caption}\nSettings: {describe_run(config)}." if caption else caption
+        self._state = _State(layers, initial, dead_share, caption, activation, saturated_share)
         self._dirty = True
         if self.isVisible():
             self._render()
@@ -197,16 +205,34 @@ class InsideView(QWidget):
             )
 
     def _show_dead(self, state: _State | None) -> None:
-        if state is not None and state.activation != "relu":
-            self.dead_label.setText(f"None: {state.activation} units never go silent.")
-            return
-        if state is None or state.dead_share is None:
-            self.dead_label.setText("Counted while a ReLU network trains with this view shown.")
+        activation = "relu" if state is None else state.activation
+        if activation != "relu":
+            # tanh and sigmoid never go silent; their failure is to stick at a limit.
+            self.units_title.setText(f"Saturated {activation} units")
+            self.dead_label.setToolTip(
+                f"A {activation} unit whose output sits within 5% of its range from a limit "
+                "on at least 95% of the images has almost no slope there: it passes back "
+                f"almost no gradient and barely learns. Counted on the same {DEAD_UNIT_IMAGES} "
+                "validation images each time."
+            )
+            shares, what = (None if state is None else state.saturated_share), "pinned"
+        else:
+            self.units_title.setText("Dead ReLU units")
+            self.dead_label.setToolTip(
+                "A ReLU unit whose input is negative for every image outputs 0, gets no "
+                f"gradient and stops learning. Counted on the same {DEAD_UNIT_IMAGES} validation "
+                "images each time."
+            )
+            shares, what = (None if state is None else state.dead_share), "dead"
+        if state is None or shares is None:
+            self.dead_label.setText(
+                "Counted while a run trains with this view shown, and from its final weights."
+            )
             return
         widths = [kernel.shape[1] for kernel, _ in state.layers[:-1]]
         lines = [
-            f"hidden layer {i + 1}: {round(share * width)} of {width} ({share:.0%})"
-            for i, (share, width) in enumerate(zip(state.dead_share, widths, strict=True))
+            f"hidden layer {i + 1}: {round(share * width)} of {width} {what} ({share:.0%})"
+            for i, (share, width) in enumerate(zip(shares, widths, strict=True))
         ]
         self.dead_label.setText("\n".join(lines))
 

@@ -432,7 +432,9 @@ class TrainTab(QWidget):
         elif isinstance(event, training.Snapshot):
             self._on_snapshot(event)
         elif isinstance(event, training.Validated):
-            self.charts.add_validation(event.epoch, event.loss, event.accuracy)
+            self.charts.add_validation(
+                event.epoch, event.loss, event.accuracy, event.train_loss, event.train_accuracy
+            )
         elif isinstance(event, training.EpochEnd):
             self._on_epoch_end(event)
         elif isinstance(event, training.LearningRateChanged):
@@ -451,7 +453,7 @@ class TrainTab(QWidget):
         self.rate.setText(
             f"{event.samples_per_second:,.0f} samples/s · ETA {_duration(event.eta_seconds)}"
         )
-        self.charts.add_training(event.epoch, event.loss_avg, event.accuracy_avg)
+        self.charts.add_training(event.epoch, event.loss, event.accuracy)
         if not self.live_rate.hasFocus() and self.live_rate.value() != event.learning_rate:
             self.live_rate.setValue(event.learning_rate)  # follows the decay, unless edited
 
@@ -460,7 +462,7 @@ class TrainTab(QWidget):
         self.log.appendPlainText(
             f"epoch {event.epoch:>3}/{total}  loss {event.loss:.4f}  acc {event.accuracy:6.2%}"
             f"  val loss {event.val_loss:.4f}  val acc {event.val_accuracy:6.2%}"
-            f"  lr {event.learning_rate:.3g}  {event.seconds:.1f}s"
+            f"  lr {event.learning_rate_text}  {event.seconds:.1f}s"
         )
         worker = self._worker
         if worker is not None and worker.paused and not worker.stopping:
@@ -488,6 +490,8 @@ class TrainTab(QWidget):
             caption=f"Training {config.describe() if config else ''}: step {event.step:,}, "
             f"epoch {event.epoch:.2f} (live, twice a second)",
             activation=config.activation if config else "relu",
+            saturated_share=event.saturated_share,
+            config=config,
         )
 
     def show_model(self, predictor: Predictor | None) -> None:
@@ -538,10 +542,12 @@ class TrainTab(QWidget):
                 result.predictor.layers,
                 # From the last snapshot if the Inside page was watched, else from the engine.
                 initial=self._run_initial or finished.initial,
-                dead_share=self._run_dead,
+                dead_share=finished.dead_share or self._run_dead,
                 caption=f"{_headline(finished)}: the final weights of "
                 f"{finished.config.describe()}.",
                 activation=finished.config.activation,
+                saturated_share=finished.saturated_share,
+                config=finished.config,
             )
         if adopt:
             self.model_trained.emit(result.predictor)

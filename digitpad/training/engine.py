@@ -16,7 +16,7 @@ import numpy as np
 from digitpad.config import TrainConfig
 from digitpad.data import Mnist
 from digitpad.evaluation import Evaluation, evaluate_probabilities, softmax
-from digitpad.training.events import DEAD_UNIT_IMAGES, Layers, Snapshot
+from digitpad.training.events import DEAD_UNIT_IMAGES, TRAIN_EVAL_IMAGES, Layers, Snapshot
 
 _engine_lock = threading.Lock()
 _last_engine: Engine | None = None
@@ -71,7 +71,9 @@ class Engine:
         )
 
     def __init__(self, config: TrainConfig) -> None:
-        import tensorflow as tf
+        from digitpad.tf_setup import quiet_tensorflow
+
+        tf = quiet_tensorflow()  # before Keras, which imports TensorFlow too
 
         from digitpad.model import build_model
 
@@ -83,16 +85,20 @@ class Engine:
         self.optimizer.build(self.model.trainable_variables)
         self._data: Mnist | None = None
         self._activation = config.activation
-        self._hidden_maxima = None
+        self._unit_stats = None
         loss_fn = _loss_function(config.loss)
         model, optimizer = self.model, self.optimizer
         variables = model.trainable_variables
+        # The run's seed, a tensor so that a new seed needs no new trace.
+        self._seed = tf.Variable(config.seed, dtype=tf.int32, trainable=False)
+        seed = self._seed
+        forward = _forward_with_dropout(model, config.dropout)
 
-        def one_step(x, y, batch):
+        def one_step(x, y, batch, step):
             xb = tf.gather(x, batch)
             yb = tf.gather(y, batch)
             with tf.GradientTape() as tape:
-                logits = model(xb, training=True)
+                logits = forward(xb, seed, step)
                 loss = loss_fn(yb, logits)
                 total = loss + tf.add_n(model.losses) if model.losses else loss
             grads = tape.gradient(total, variables)
@@ -103,14 +109,16 @@ class Engine:
             return loss, hits
 
         @tf.function(jit_compile=True, reduce_retracing=True)
-        def run_chunk(x, y, batches):
-            loss_sum = tf.constant(0.0)
-            hits_sum = tf.constant(0.0)
-            for i in tf.range(tf.shape(batches)[0]):
-                loss, hits = one_step(x, y, batches[i])
-                loss_sum += loss
-                hits_sum += hits
-            return loss_sum, hits_sum
+        def run_chunk(x, y, batches, first_step):
+            # Per step, not summed: a chunk that diverges still shows every step before.
+            count = tf.shape(batches)[0]
+            losses = tf.TensorArray(tf.float32, size=count)
+            hits = tf.TensorArray(tf.float32, size=count)
+            for i in tf.range(count):
+                loss, hit = one_step(x, y, batches[i], first_step + i)
+                losses = losses.write(i, loss)
+                hits = hits.write(i, hit)
+            return losses.stack(), hits.stack()
 
         # Graph mode without XLA: one large product per call gains nothing from fusion, and
         # each new batch shape (validation, test) would pay a compilation.
@@ -134,9 +142,7 @@ class Engine:
         # engine would start from, for any init and seed; only its values are kept.
         fresh = build_model(config)
         self.model.set_weights(fresh.get_weights())
-        for layer, new in zip(self.model.layers, fresh.layers, strict=True):
-            if hasattr(layer, "seed_generator"):
-                layer.seed_generator.state.assign(new.seed_generator.state.value)
+        self._seed.assign(config.seed)
         for variable in self.optimizer.variables:
             variable.assign(tf.zeros_like(variable))
         if data is not self._data:
@@ -145,6 +151,11 @@ class Engine:
             self._x_val = tf.constant(data.val.x) if len(data.val) else None
             self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
             self._x_test, self._y_test = data.test.x, data.test.y
+            # Evenly spread over the training set, unaugmented: the same images every run.
+            pick = np.linspace(0, len(data.train) - 1, min(TRAIN_EVAL_IMAGES, len(data.train)))
+            pick = pick.astype(int)
+            self._x_train_eval = tf.constant(data.train.x[pick])
+            self._y_train_eval = tf.constant(data.train.y[pick].astype(np.int32))
             fixed = data.val if len(data.val) else data.train
             self._x_dead = fixed.x[:DEAD_UNIT_IMAGES]
             self._data = data
@@ -171,9 +182,15 @@ class Engine:
     def set_learning_rate(self, value: float) -> None:
         self.optimizer.learning_rate.assign(value)
 
-    def run_chunk(self, x_epoch, batches: np.ndarray) -> tuple[float, float]:
-        loss, hits = self._run_chunk(x_epoch, self._y_train, batches)
-        return float(loss), float(hits)
+    def run_chunk(
+        self, x_epoch, batches: np.ndarray, first_step: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Train on ``batches`` (one row of indices per step); ``first_step`` is the run's step
+        number of the first row, which (with the seed) decides the dropout masks. Returns each
+        step's mean loss and its count of correct answers (float64 arrays)."""
+        step = self._tf.constant(first_step, self._tf.int32)
+        losses, hits = self._run_chunk(x_epoch, self._y_train, batches, step)
+        return np.asarray(losses, np.float64), np.asarray(hits, np.float64)
 
     def remember_good(self) -> None:
         self._good = self.model.get_weights()
@@ -183,57 +200,139 @@ class Engine:
 
     def snapshot(self, step: int, epoch: float, seconds: float) -> Snapshot:
         """The weights after the last good chunk (already copied by remember_good)."""
+        dead, saturated = self.unit_shares()
         return Snapshot(
-            step, epoch, seconds, _dense_pairs(self._good), self.initial, self.dead_share()
+            step, epoch, seconds, _dense_pairs(self._good), self.initial, dead, saturated
         )
 
     def dead_share(self) -> tuple[float, ...] | None:
         """Per hidden layer, the share of ReLU units silent on the fixed validation images."""
-        if self._activation != "relu" or not len(self._x_dead):
-            return None
-        if self._hidden_maxima is None:
-            self._hidden_maxima = self._compile_hidden_maxima()
-        from digitpad.insight import dead_unit_share
+        return self.unit_shares()[0]
 
-        # Each unit's largest output over the batch, as a 1-row "batch": dead where it is 0.
-        maxima = self._hidden_maxima(self._tf.constant(self._x_dead))
-        return tuple(dead_unit_share(np.asarray(m)[None, :]) for m in maxima)
+    def unit_shares(self) -> tuple[tuple[float, ...] | None, tuple[float, ...] | None]:
+        """Per hidden layer, on the fixed :data:`DEAD_UNIT_IMAGES` images with the current
+        weights: (share of dead ReLU units, None) for ReLU, (None, share of tanh or sigmoid
+        units pinned near a limit) otherwise."""
+        if not len(self._x_dead):
+            return None, None
+        if self._unit_stats is None:
+            self._unit_stats = self._compile_unit_stats()
+        from digitpad.insight import dead_unit_share, pinned_unit_share
 
-    def _compile_hidden_maxima(self):
+        stats = [np.asarray(m) for m in self._unit_stats(self._tf.constant(self._x_dead))]
+        if self._activation == "relu":
+            # Each unit's largest output over the images, as a 1-row "batch": dead where 0.
+            return tuple(dead_unit_share(m[None, :]) for m in stats), None
+        return None, tuple(pinned_unit_share(m) for m in stats)
+
+    def _compile_unit_stats(self):
         import keras
 
-        tf, model = self._tf, self.model
+        from digitpad.insight import SATURATION_MARGIN
+
+        tf, model, activation = self._tf, self.model, self._activation
         hidden = [layer for layer in model.layers[:-1] if isinstance(layer, keras.layers.Dense)]
+        low = -1.0 if activation == "tanh" else 0.0
+        margin = SATURATION_MARGIN * (1.0 - low)
 
         # A plain tf.function, not XLA: compiling would stall the first snapshot for longer
         # than the two small matrix products take.
         @tf.function(reduce_retracing=True)
-        def hidden_maxima(x):
+        def unit_stats(x):
             out = []
             for layer in model.layers[:-1]:
                 x = layer(x, training=False)
                 if layer in hidden:
-                    out.append(tf.reduce_max(x, axis=0))
+                    if activation == "relu":
+                        out.append(tf.reduce_max(x, axis=0))
+                    else:
+                        near = (x <= low + margin) | (x >= 1.0 - margin)
+                        out.append(tf.reduce_mean(tf.cast(near, tf.float32), axis=0))
             return out
 
-        return hidden_maxima
+        return unit_stats
 
     def validate(self) -> tuple[float, float]:
+        """Loss and accuracy on the validation images (NaN without any)."""
         if self._x_val is None:
             return float("nan"), float("nan")
-        logits = self._logits(self._x_val)
-        loss = float(self._loss_fn(self._y_val, logits))
-        hits = self._tf.reduce_mean(
-            self._tf.cast(
-                self._tf.argmax(logits, 1, output_type=self._tf.int32) == self._y_val,
-                self._tf.float32,
-            )
-        )
+        return self._measure(self._x_val, self._y_val)
+
+    def measure_training_subset(self) -> tuple[float, float]:
+        """Loss and accuracy on the fixed training subset, as validation measures them."""
+        return self._measure(self._x_train_eval, self._y_train_eval)
+
+    def _measure(self, x, y) -> tuple[float, float]:
+        tf = self._tf
+        logits = self._logits(x)
+        loss = float(self._loss_fn(y, logits))
+        hits = tf.reduce_mean(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
         return loss, float(hits)
 
     def evaluate_test(self) -> Evaluation:
         logits = np.asarray(self._logits(self._x_test))
         return evaluate_probabilities(softmax(logits), self._y_test)
+
+
+def _forward_with_dropout(model, rate: float):
+    """``model(x, training=True)``, with dropout masks from a counter-based hash.
+
+    Keras's Dropout draws its masks with ``stateless_dropout``, whose Philox generator XLA
+    compiles into slow scalar code on the CPU: it made a dropout run 5-15x slower than the same
+    run without. Here each mask bit is a hash of (seed, layer, step, unit, image): a few integer
+    multiplies and shifts per element, fused into the layer's activation, and the same masks
+    for the same seed whatever the thread count or chunking.
+    """
+    import keras
+    import tensorflow as tf
+
+    if not rate:
+        return lambda x, seed, step: model(x, training=True)
+    # Keep an element when its 32-bit hash is at least rate * 2^32.
+    threshold = tf.constant(min(int(rate * 2**32), 2**32 - 1), tf.uint32)
+    scale = 1.0 / (1.0 - rate)
+
+    def forward(x, seed, step):
+        dropout_index = 0
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.Dropout):
+                key = tf.stack([seed, tf.constant(dropout_index, tf.int32), step])
+                keep = mask_hash(tf.shape(x), key) >= threshold
+                x = tf.where(keep, x * scale, tf.zeros_like(x))
+                dropout_index += 1
+            else:
+                x = layer(x, training=True)
+        return x
+
+    return forward
+
+
+def mask_hash(shape, key):
+    """Pseudo-random uint32 per element of ``shape`` from a few int32 ``key`` values.
+
+    Two rounds of Wellons' lowbias32 integer hash: the element's index is hashed, mixed with the
+    key's hash and hashed again, so masks of different steps or layers do not repeat (a single
+    round of ``hash(index + key)`` gives shifted copies of one sequence).
+    """
+    import tensorflow as tf
+
+    u32 = tf.uint32
+    mixed = tf.constant(0x9E3779B9, u32)
+    for part in tf.unstack(tf.cast(key, u32)):
+        mixed = _lowbias32(tf.bitwise.bitwise_xor(mixed, part) + tf.constant(0x6A09E667, u32))
+    index = tf.cast(tf.reshape(tf.range(tf.reduce_prod(shape)), shape), u32)
+    return _lowbias32(tf.bitwise.bitwise_xor(_lowbias32(index), mixed))
+
+
+def _lowbias32(h):
+    import tensorflow as tf
+
+    u32 = tf.uint32
+    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, tf.constant(16, u32)))
+    h = h * tf.constant(0x7FEB352D, u32)
+    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, tf.constant(15, u32)))
+    h = h * tf.constant(0x846CA68B, u32)
+    return tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, tf.constant(16, u32)))
 
 
 def _dense_pairs(weights: list[np.ndarray]) -> Layers:

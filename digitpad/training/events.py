@@ -16,6 +16,12 @@ import numpy as np
 from digitpad.config import TrainConfig
 from digitpad.evaluation import Evaluation
 
+TRAIN_EVAL_IMAGES = 2_000
+"""At each validation the model is also measured on this many training images, always the same
+ones, unaugmented and in inference mode (no dropout): the same conditions as validation, so the
+two are comparable on one axis (the per-chunk training values are not: they are measured with
+dropout on, on augmented images, while the weights change)."""
+
 DEAD_UNIT_IMAGES = 500
 """Dead ReLU units are counted on this many validation images, always the same ones: enough
 that a unit silent on all of them is silent on nearly every digit, few enough that the count
@@ -43,7 +49,9 @@ class Started:
 
 @dataclass(frozen=True)
 class Progress:
-    """After each chunk: the last chunk's mean loss/accuracy and the epoch's running mean."""
+    """After each chunk: the chunk's mean loss/accuracy as trained (dropout on, augmented
+    images), and the epoch's running means (``*_avg``, reset at each epoch: for a progress
+    line, not for a curve)."""
 
     step: int
     total_steps: int
@@ -63,14 +71,23 @@ class Progress:
 
 @dataclass(frozen=True)
 class Validated:
+    """Loss and accuracy on the validation images, and (``train_*``) on a fixed subset of
+    :data:`TRAIN_EVAL_IMAGES` training images measured the same way, at the same moment."""
+
     step: int
     epoch: float
     loss: float
     accuracy: float
+    train_loss: float = float("nan")
+    train_accuracy: float = float("nan")
 
 
 @dataclass(frozen=True)
 class EpochEnd:
+    """An epoch's summary. ``loss`` and ``accuracy`` are its means as trained; the learning
+    rate is given as used: at the epoch's first step, at its last, and the mean over its
+    steps (they differ when the rate was changed during the epoch)."""
+
     epoch: int
     loss: float
     accuracy: float
@@ -78,6 +95,17 @@ class EpochEnd:
     val_accuracy: float
     learning_rate: float
     seconds: float
+    learning_rate_start: float = float("nan")
+    learning_rate_mean: float = float("nan")
+
+    @property
+    def learning_rate_text(self) -> str:
+        """``0.001`` when the rate held all epoch, else ``0.001→0.01 (mean 0.0022)``."""
+        from digitpad.curves import learning_rate_text
+
+        return learning_rate_text(
+            self.learning_rate_start, self.learning_rate, self.learning_rate_mean
+        )
 
 
 @dataclass(frozen=True)
@@ -98,7 +126,9 @@ class Snapshot:
     are NumPy copies that training never writes to, safe to read from any thread.
     ``dead_share`` is, per hidden layer, the share of ReLU units that do not fire on any of
     the same :data:`DEAD_UNIT_IMAGES` validation images (None for tanh and sigmoid, which
-    have no dead units). ``seconds`` is the training clock (pauses excluded).
+    have no dead units); ``saturated_share`` is, for tanh and sigmoid, the share of units
+    pinned near a limit on those images (:func:`digitpad.insight.pinned_unit_share`; None for
+    ReLU). ``seconds`` is the training clock (pauses excluded).
     """
 
     step: int
@@ -107,11 +137,16 @@ class Snapshot:
     layers: Layers
     initial: Layers
     dead_share: tuple[float, ...] | None
+    saturated_share: tuple[float, ...] | None = None
 
 
 @dataclass
 class History:
-    """The curves: training running averages per chunk, validation and learning rate."""
+    """The curves: per chunk the training loss and accuracy as trained (never a running mean,
+    so nothing jumps at an epoch boundary); per validation the validation values and
+    (``train_eval_*``) the fixed training subset's, measured the same way; the learning rate
+    from each point where it changed. Histories saved before ``train_eval_*`` existed load with
+    those lists empty."""
 
     epoch: list[float] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
@@ -121,6 +156,8 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     lr_epoch: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
+    train_eval_loss: list[float] = field(default_factory=list)
+    train_eval_accuracy: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, list[float]]:
         return {name: [round(float(v), 6) for v in values] for name, values in vars(self).items()}
@@ -137,7 +174,9 @@ class Finished:
 
     ``model`` is the Keras model (for a diverged run, with the last weights whose loss was
     finite) and ``evaluation`` its result on the 10,000 test images; both are None when the run
-    was cancelled before its first step.
+    was cancelled before its first step. ``weights_trained`` is False when the model holds the
+    initial weights (a run that diverged at its first step): nothing worth saving.
+    ``suggested_learning_rate`` is, for a diverged run, a rate likely to work (one tenth).
     """
 
     status: Outcome
@@ -150,6 +189,12 @@ class Finished:
     steps: int
     initial: Layers | None = None
     """The weights at initialisation (kept anyway), for a before/after view of the run."""
+    weights_trained: bool = False
+    suggested_learning_rate: float | None = None
+    dead_share: tuple[float, ...] | None = None
+    """As :attr:`Snapshot.dead_share`, from the final weights (whether or not anyone watched)."""
+    saturated_share: tuple[float, ...] | None = None
+    """As :attr:`Snapshot.saturated_share`, from the final weights."""
 
     @property
     def ok(self) -> bool:

@@ -81,6 +81,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     augmenter = _EpochAugmenter(data, config, rng) if config.augment else None
     lr = config.learning_rate
     step = 0
+    kept_steps: int | None = None  # set when a run diverges: the steps its weights have had
     rate = _Rate()
     last_validation_step = 0
     last_snapshot = -math.inf
@@ -94,7 +95,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         last_snapshot = clock.elapsed()
         return engine.snapshot(step, epoch, last_snapshot)
 
-    def finish(status: Outcome, message: str) -> Finished:
+    def finish(status: Outcome, message: str, suggested_lr: float | None = None) -> Finished:
         if augmenter:
             augmenter.close()
         # A run cancelled before its first step has no model worth showing.
@@ -102,10 +103,47 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         evaluation = engine.evaluate_test() if trained else None
         model = engine.detached_model() if trained else None
         initial = engine.initial if trained else None
+        dead, saturated = engine.unit_shares() if trained else (None, None)
         return Finished(
-            status, message, config, model, history, evaluation, clock.elapsed(), step, initial
+            status,
+            message,
+            config,
+            model,
+            history,
+            evaluation,
+            clock.elapsed(),
+            step,
+            initial,
+            weights_trained=(step if kept_steps is None else kept_steps) > 0,
+            suggested_learning_rate=suggested_lr,
+            dead_share=dead,
+            saturated_share=saturated,
         )
 
+    def progress_of(steps: int, loss: float, correct: float, epoch: int, done: int) -> Progress:
+        """Record a chunk of ``steps`` that ended ``done`` steps into ``epoch``."""
+        nonlocal loss_sum, correct_sum
+        samples = steps * config.batch_size
+        loss_sum += loss
+        correct_sum += correct
+        epoch_pos = epoch + done / steps_per_epoch
+        history.epoch.append(epoch_pos)
+        history.loss.append(loss / steps)
+        history.accuracy.append(correct / samples)
+        return Progress(
+            step=step,
+            total_steps=total_steps,
+            epoch=epoch_pos,
+            loss=loss / steps,
+            accuracy=correct / samples,
+            loss_avg=loss_sum / done,
+            accuracy_avg=correct_sum / (done * config.batch_size),
+            samples_per_second=rate.per_second(),
+            eta_seconds=(total_steps - step) * config.batch_size / rate.per_second(),
+            learning_rate=lr,
+        )
+
+    loss_sum = correct_sum = 0.0
     try:
         if snapshot_due():
             yield take_snapshot(0.0)
@@ -114,6 +152,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
             engine.set_learning_rate(lr)
             history.lr_epoch.append(float(epoch))
             history.learning_rate.append(lr)
+            lr_start, lr_steps = lr, 0.0
             x_epoch = augmenter.next_epoch() if augmenter else engine.x_train
             order = rng.permutation(n)[: steps_per_epoch * config.batch_size]
             batches = order.reshape(steps_per_epoch, config.batch_size).astype(np.int32)
@@ -132,41 +171,30 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                     yield LearningRateChanged(step, step / steps_per_epoch, lr)
                 chunk = batches[start : start + per_chunk]
                 chunk_start = clock.elapsed()
-                loss, correct = engine.run_chunk(x_epoch, chunk)
-                if _diverged(loss / len(chunk)):
+                losses, hits = engine.run_chunk(x_epoch, chunk, step)
+                bad = [i for i, value in enumerate(losses) if _diverged(value)]
+                if bad:
+                    # The weights at the chunk's start are the last known good (the first step's
+                    # loss was measured on them); the curve keeps the steps before the bad one.
                     engine.restore_last_good()
+                    kept_steps = step
+                    for i in range(bad[0]):
+                        step += 1
+                        yield progress_of(1, float(losses[i]), float(hits[i]), epoch, start + i + 1)
                     yield finish(
                         Outcome.DIVERGED,
-                        f"the loss reached {loss / len(chunk):.3g} near step "
-                        f"{step + len(chunk)}; "
-                        "lower the learning rate (kept the last good weights)",
+                        _divergence_message(float(losses[bad[0]]), step, kept_steps, lr),
+                        suggested_lr=lr / 10,
                     )
                     return
                 engine.remember_good()
-                samples = len(chunk) * config.batch_size
                 step += len(chunk)
-                rate.add(samples, clock.elapsed() - chunk_start)
-                loss_sum += loss
-                correct_sum += correct
+                rate.add(len(chunk) * config.batch_size, clock.elapsed() - chunk_start)
+                loss, correct = float(losses.sum()), float(hits.sum())
+                yield progress_of(len(chunk), loss, correct, epoch, start + len(chunk))
+                lr_steps += lr * len(chunk)
                 done_in_epoch = start + len(chunk)
                 epoch_pos = epoch + done_in_epoch / steps_per_epoch
-                seen = done_in_epoch * config.batch_size
-                progress = Progress(
-                    step=step,
-                    total_steps=total_steps,
-                    epoch=epoch_pos,
-                    loss=loss / len(chunk),
-                    accuracy=correct / samples,
-                    loss_avg=loss_sum / done_in_epoch,
-                    accuracy_avg=correct_sum / seen,
-                    samples_per_second=rate.per_second(),
-                    eta_seconds=(total_steps - step) * config.batch_size / rate.per_second(),
-                    learning_rate=lr,
-                )
-                history.epoch.append(epoch_pos)
-                history.loss.append(progress.loss_avg)
-                history.accuracy.append(progress.accuracy_avg)
-                yield progress
                 if snapshot_due():
                     yield take_snapshot(epoch_pos)
                 due = config.validate_every and step - last_validation_step >= config.validate_every
@@ -187,6 +215,8 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
                 val_accuracy=val.accuracy,
                 learning_rate=lr,
                 seconds=clock.elapsed() - epoch_start,
+                learning_rate_start=lr_start,
+                learning_rate_mean=lr_steps / steps_per_epoch,
             )
             lr *= config.lr_decay
         yield finish(Outcome.COMPLETED, f"trained {config.epochs} epochs")
@@ -194,6 +224,18 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
         if augmenter:
             augmenter.close()
         engine.release()
+
+
+def _divergence_message(loss: float, finite_steps: int, kept_steps: int, lr: float) -> str:
+    kept = (
+        f"kept the weights of step {kept_steps}"
+        if kept_steps
+        else "no step trained: the weights are the initial ones"
+    )
+    return (
+        f"the loss reached {loss:.3g} at step {finite_steps + 1}; lower the learning rate "
+        f"(try {lr / 10:.3g}, a tenth of {lr:.3g}); {kept}"
+    )
 
 
 def _diverged(loss: float) -> bool:
@@ -213,10 +255,13 @@ def train_to_end(config: TrainConfig, data: Mnist, control: TrainControl | None 
 
 def _validated(engine: Engine, history: History, step: int, epoch: float) -> Validated:
     loss, accuracy = engine.validate()
+    train_loss, train_accuracy = engine.measure_training_subset()
     history.val_epoch.append(epoch)
     history.val_loss.append(loss)
     history.val_accuracy.append(accuracy)
-    return Validated(step, epoch, loss, accuracy)
+    history.train_eval_loss.append(train_loss)
+    history.train_eval_accuracy.append(train_accuracy)
+    return Validated(step, epoch, loss, accuracy, train_loss, train_accuracy)
 
 
 class _Clock:
@@ -265,17 +310,21 @@ class _EpochAugmenter:
 
         self._augment = augment_batch
         self._images = data.train.images
-        self._rng = np.random.default_rng(rng.integers(2**63))
+        # One generator per epoch, seeded from the run's seed and the epoch's number: an
+        # epoch's images depend on nothing else (not on what was made before, nor when).
+        self._seed = int(rng.integers(2**63))
+        self._epoch = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digitpad-augment")
-        self._next: Future = self._pool.submit(self._make)
+        self._next: Future = self._pool.submit(self._make, self._epoch)
 
-    def _make(self) -> np.ndarray:
-        out = self._augment(self._images, self._rng)
+    def _make(self, epoch: int) -> np.ndarray:
+        out = self._augment(self._images, np.random.default_rng([self._seed, epoch]))
         return out.reshape(len(out), -1)
 
     def next_epoch(self) -> np.ndarray:
         images = self._next.result()
-        self._next = self._pool.submit(self._make)
+        self._epoch += 1
+        self._next = self._pool.submit(self._make, self._epoch)
         return images
 
     def close(self) -> None:

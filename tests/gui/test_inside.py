@@ -15,6 +15,7 @@ from digitpad.gui.draw_tab import NOT_SURE, DrawTab
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.train_tab import SNAPSHOT_SECONDS, TrainTab
 from digitpad.inference import load_predictor
+from digitpad.insight import meets_threshold
 
 RUN_TIMEOUT_MS = 60_000
 # 2,000 images in batches of 50: 40 steps per epoch, one chunk each.
@@ -182,10 +183,16 @@ def test_the_threshold_is_shared_and_the_mistakes_tab_counts_what_it_does(
     window.draw_tab.threshold_slider.setValue(90)
     assert mistakes.threshold_spin.value() == pytest.approx(90.0)
     evaluation = mistakes.evaluation
-    answered = evaluation.confidence >= np.float32(0.9)
+    # Counted as the grid greys them: compared at the 0.1 % the app shows (a "90.0 %" answers).
+    answered = np.array([meets_threshold(float(c), 0.9) for c in evaluation.confidence])
     right = answered & (evaluation.predicted == evaluation.labels)
     coverage = mistakes.coverage
     assert (coverage.answered, coverage.right) == (int(answered.sum()), int(right.sum()))
+    held_back = [
+        mistakes.grid_model.held_back(row) for row in range(mistakes.grid_model.rowCount())
+    ]
+    shown = mistakes.grid_model.indices
+    assert held_back == [not answered[i] for i in shown]
     assert f"Answers {coverage.answered:,} of 10,000" in mistakes.coverage_label.text()
     assert mistakes.coverage_chart.marker == pytest.approx((coverage.coverage, coverage.accuracy))
 
@@ -198,3 +205,35 @@ def test_the_threshold_is_shared_and_the_mistakes_tab_counts_what_it_does(
     assert again.threshold.value == pytest.approx(0.95)  # remembered
     again.close()
     assert mistakes.wait_for_background() and again.mistakes_tab.wait_for_background()
+
+
+def run_unwatched(qtbot, tab: TrainTab, config: TrainConfig) -> None:
+    tab.views.setCurrentIndex(0)  # the curves: nobody looks inside during the run
+    tab.form.set_config(config)
+    with qtbot.waitSignal(tab.model_trained, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, tab.start_button)
+    qtbot.waitUntil(lambda: not tab.is_running, timeout=RUN_TIMEOUT_MS)
+    tab.views.setCurrentWidget(tab.inside)
+
+
+def test_dead_units_are_counted_from_the_final_weights_without_watching(qtbot, tab):
+    run_unwatched(qtbot, tab, TrainConfig(hidden=(32,), epochs=1, batch_size=50, loss="mse"))
+    inside = tab.inside
+    assert inside.units_title.text() == "Dead ReLU units"
+    assert (
+        "hidden layer 1:" in inside.dead_label.text() and "of 32 dead" in inside.dead_label.text()
+    )
+    # The caption says what the run was, down to the setting that differs from its preset.
+    assert "Settings: tutorial preset with" in inside.caption.text()
+    assert "loss mse" in inside.caption.text()
+
+
+def test_tanh_shows_saturation_not_dead_units(qtbot, tab):
+    run_unwatched(
+        qtbot, tab, TrainConfig(hidden=(32, 16), epochs=1, batch_size=50, activation="tanh")
+    )
+    inside = tab.inside
+    assert inside.units_title.text() == "Saturated tanh units"
+    text = inside.dead_label.text()
+    assert "hidden layer 1:" in text and "of 32 pinned" in text and "of 16 pinned" in text
+    assert "dead" not in text.lower()
