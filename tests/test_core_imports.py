@@ -19,6 +19,7 @@ CORE = [
     "model",
     "paths",
     "preprocess",
+    "runs",
     "store",
     "training",
 ]
