@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(False)
         self.save_action.triggered.connect(lambda: self.train_tab.save_model())
         self.train_tab.saveable_changed.connect(self.save_action.setEnabled)
-        quit_action = QAction("&Quit", self)
+        self.quit_action = quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
