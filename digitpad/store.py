@@ -159,6 +159,22 @@ class ModelStore:
                 )
             except StoreError as exc:
                 infos.append(ModelInfo(name, folder, None, str(exc), bundled=not self.writable))
+        # A folder copied in by hand under a name the store cannot use ("my model") is shown,
+        # not silently left out, so the user learns why it is not offered.
+        if self.root.is_dir():
+            for folder in sorted(self.root.iterdir()):
+                if (
+                    folder.is_dir()
+                    and not folder.name.startswith(".")
+                    and not _NAME.match(folder.name)
+                ):
+                    problem = (
+                        f"{folder.name!r} is not a valid model name: rename the folder "
+                        "(1-64 letters, digits, '.', '_' or '-')"
+                    )
+                    infos.append(
+                        ModelInfo(folder.name, folder, None, problem, bundled=not self.writable)
+                    )
         return infos
 
     def __contains__(self, name: str) -> bool:

@@ -206,3 +206,11 @@ def test_check_writable_refuses_a_folder_it_cannot_write(tmp_path):
             ModelStore(locked).check_writable()
     finally:
         locked.chmod(0o700)
+
+
+def test_a_folder_with_an_unusable_name_is_listed_with_the_reason(user_store, trained):
+    ModelStore(user_store).save("mine", trained[0].model, trained[1])
+    (user_store / "mine").rename(user_store / "my model")
+    infos = {info.name: info for info in list_models()}
+    assert "my model" in infos and not infos["my model"].ok
+    assert "rename the folder" in infos["my model"].problem

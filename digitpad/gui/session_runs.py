@@ -7,7 +7,7 @@ widgets: the Train tab keeps the list, the model picker and the save dialog show
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from digitpad.gui.train_worker import TrainResult
 from digitpad.inference import Predictor
@@ -63,4 +63,7 @@ def make_run(result: TrainResult, started: str, total_steps: int, taken: set[str
         number += 1
     old = result.predictor
     predictor = Predictor(old.layers, old.activation, label.name, dict(old.meta))
-    return SessionRun(result, label, predictor)
+    # The run is its weights and meta from here on: the Keras model (megabytes, and an object
+    # only the training side can make) is let go; a save rebuilds it from the weights.
+    kept = replace(result, finished=replace(finished, model=None))
+    return SessionRun(kept, label, predictor)

@@ -706,7 +706,7 @@ class TrainTab(QWidget):
         dialog.open()
 
     def _start_saving(self, run: SessionRun, name: str, store: str | None, overwrite: bool) -> None:
-        saver = SaveWorker(name, run.result.finished.model, run.result.meta, store,
+        saver = SaveWorker(name, run.predictor, run.result.meta, store,
                            overwrite=overwrite)  # fmt: skip
         saver.saved.connect(lambda folder: self._on_saved(name, folder, run))
         saver.failed.connect(lambda message: self._show_save_error(message, run, name))

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 from digitpad import training
 from digitpad.config import PRESETS, TrainConfig
+from digitpad.data import load_mnist
 from digitpad.errors import DataError
+from digitpad.evaluation import softmax
 from digitpad.gui.train_tab import TrainTab
 from digitpad.inference import Predictor, load_predictor
+from digitpad.store import load_keras_model
 
 RUN_TIMEOUT_MS = 60_000
 TINY = TrainConfig(hidden=(32,), epochs=2, batch_size=50)
@@ -238,7 +242,20 @@ def test_the_save_dialog_names_its_run_and_saves_that_one(qtbot, tab, user_store
         click(qtbot, dialog.save_button)
     qtbot.waitUntil(lambda: tab._saver is None)
     assert saved.args[0].layers is older.predictor.layers
-    assert load_predictor("the-older").layers[0][0].shape == (784, 32)
+    reloaded = load_predictor("the-older")
+    for (kernel, bias), (kept_kernel, kept_bias) in zip(
+        reloaded.layers, older.predictor.layers, strict=True
+    ):
+        np.testing.assert_array_equal(kernel, kept_kernel)
+        np.testing.assert_array_equal(bias, kept_bias)
+    # The Keras file, rebuilt from the kept weights, answers as the run did.
+    keras_model = load_keras_model(user_store / "the-older")
+    images = load_mnist().test.images[:50]
+    np.testing.assert_allclose(
+        softmax(np.asarray(keras_model(images.reshape(-1, 784), training=False))),
+        older.predictor.predict_proba(images),
+        atol=1e-5,
+    )
     assert older.saved_as == "the-older" and newer.unsaved
     assert tab.save_button.isEnabled()  # the newer run is still unsaved
 
@@ -312,7 +329,6 @@ def test_step_epoch_between_runs_starts_a_run_that_pauses_after_one_epoch(qtbot,
 
 
 def test_one_step_is_singular(qtbot, tab):
-    from digitpad.gui.train_tab import TrainTab as _Tab  # noqa: F401 (the module under test)
     from digitpad.runs import plural
 
     assert plural(1, "step") == "1 step" and plural(2, "step") == "2 steps"
