@@ -225,3 +225,14 @@ def test_a_closed_pipe_is_not_a_traceback():
     child.stderr.close()
     assert child.wait(timeout=120) == 1
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_diverged_run_that_never_learned_is_not_saved(capsys, user_store):
+    code, out, err = run_cli(
+        capsys, "train", "--optimizer", "sgd", "--learning-rate", "90", "--init", "he",
+        "--epochs", "1", "--name", "junk", "--json",
+    )  # fmt: skip
+    result = json.loads(out)
+    assert code == 2 and result["status"] == "diverged"
+    assert result["path"] is None and "diverged before it learned" in result["not_saved"]
+    assert not (user_store / "junk").exists()

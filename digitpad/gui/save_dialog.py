@@ -54,6 +54,8 @@ class SaveModelDialog(QDialog):
         self.name_edit.selectAll()
         self.problem = QLabel()
         self.problem.setWordWrap(True)
+        # Room for a two-line reason from the start: the dialog must not clip it later.
+        self.problem.setMinimumHeight(self.problem.fontMetrics().lineSpacing() * 2 + 4)
         self.where = QLabel(f"Saved in {store_text}")
         self.where.setWordWrap(True)
         self.buttons = QDialogButtonBox(
