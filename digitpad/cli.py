@@ -319,7 +319,10 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     if args.model in bundled_names() and args.model not in store:
         raise DigitpadError(f"{args.model!r} comes with digitpad and cannot be deleted")
     store.delete(args.model)
-    _report(args, {"deleted": args.model}, f"deleted {args.model}")
+    text = f"deleted {args.model} from {store.root}"
+    if args.model in bundled_names():
+        text += f" (the bundled {args.model} stays)"
+    _report(args, {"deleted": args.model, "path": str(store.root / args.model)}, text)
     return 0
 
 

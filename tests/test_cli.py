@@ -178,7 +178,7 @@ def test_an_old_user_default_does_not_change_what_eval_means(capsys, user_store)
     code, out, _ = run_cli(capsys, "models")
     assert "yours" in out and str(user_store / "default") in out
     code, out, _ = run_cli(capsys, "delete", "default")
-    assert code == 0 and not (user_store / "default").exists()
+    assert code == 0 and "bundled default stays" in out and not (user_store / "default").exists()
     code, out, err = run_cli(capsys, "delete", "default")
     assert code == 2 and "cannot be deleted" in err
 
