@@ -2,12 +2,15 @@
 and ``predict`` work headless. The only module that prints for the CLI.
 
 User mistakes (bad values, unknown models, unreadable files) print one line on stderr and exit
-with status 2; ``--json`` prints one machine-readable JSON object instead of text.
+with status 2; ``--json`` prints one machine-readable JSON object instead of text. A trained
+model that could not be saved where asked is saved in a fallback place that is named on stderr,
+with exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import os
@@ -24,7 +27,20 @@ from digitpad.errors import ConfigError, DigitpadError
 from digitpad.setting import Setting
 
 EXIT_USAGE = 2
+EXIT_RESCUED = 1
 EXIT_INTERRUPTED = 130
+
+DESCRIPTION = (
+    "Draw digits and train a neural network on MNIST. With no command, digitpad opens the "
+    "window; the other commands work without a display."
+)
+EPILOG = (
+    "Every command takes --store DIR (or $DIGITPAD_STORE) for the folder of your models; it "
+    "may also come before the command: digitpad --store DIR models. The window remembers its "
+    "settings in the usual place for your system, or in the ini file named by "
+    "$DIGITPAD_SETTINGS. 'digitpad COMMAND --help' describes one command."
+)
+STORE_HELP = "the folder of your models (default: $DIGITPAD_STORE, else your data folder)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,8 +118,9 @@ _METAVARS = {int: "N", float: "X", tuple: "WIDTHS", str: "TEXT"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="digitpad", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="digitpad", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
+    parser.add_argument("--store", default=None, help=STORE_HELP)
     entry = parser.add_mutually_exclusive_group()
     entry.add_argument(
         "--install-desktop-entry",
@@ -115,10 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="remove digitpad from your desktop's application menu and exit",
     )
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     app = sub.add_parser("app", help="open the window (the default)")
-    app.add_argument("--store", help="the user's model store folder")
+    _add_store(app)
 
     train = sub.add_parser("train", help="train a model and save it to the store")
     train.add_argument("--preset", default="tutorial", help=f"one of {', '.join(PRESETS)}")
@@ -139,18 +156,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(evaluate)
 
     models = sub.add_parser("models", help="list the stored models")
-    models.add_argument("--store", help="the user's model store folder")
+    _add_store(models)
     models.add_argument("--json", action="store_true", help="print JSON")
 
     delete = sub.add_parser("delete", help="delete a model from the user's store")
     delete.add_argument("model")
-    delete.add_argument("--store", help="the user's model store folder")
+    _add_store(delete)
     delete.add_argument("--json", action="store_true", help="print JSON")
 
     predict = sub.add_parser("predict", help="read digits from image files")
     predict.add_argument("images", nargs="+", help="PNG, JPEG or BMP files")
     predict.add_argument("--model", help="model name or folder (default: the default)")
-    predict.add_argument("--store", help="the user's model store folder")
+    _add_store(predict)
     predict.add_argument("--json", action="store_true", help="one JSON object per image")
 
     from digitpad.export import FORMATS as export_formats
@@ -164,8 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_store(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: unless given after the command, the value given before it (or None) stays.
+    parser.add_argument("--store", default=argparse.SUPPRESS, help=STORE_HELP)
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", help="the user's model store folder")
+    _add_store(parser)
     parser.add_argument("--data", help="MNIST .npz file or folder of IDX files (default: bundled)")
     parser.add_argument("--no-verify", action="store_true", help="accept data that is not MNIST")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -181,10 +203,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _desktop_entry(install=args.install_desktop_entry)
     command = args.command or "app"
     try:
-        return _COMMANDS[command](args)
+        code = _COMMANDS[command](args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below, not at exit
+        return code
     except DigitpadError as exc:
         print(f"digitpad {command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (digitpad eval | head): not an error worth a traceback. Point
+        # stdout at nothing so that Python's final flush does not complain either.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _desktop_entry(*, install: bool) -> int:
@@ -226,7 +257,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         )
     from digitpad.gui.app import run_app
 
-    return run_app(store=getattr(args, "store", None))
+    return run_app(store=args.store)
 
 
 def _no_display() -> bool:
@@ -239,14 +270,19 @@ def _no_display() -> bool:
 def _cmd_train(args: argparse.Namespace) -> int:
     from digitpad.data import load_mnist
     from digitpad.paths import user_store_dir
-    from digitpad.store import ModelStore, check_name, run_meta
+    from digitpad.runs import untrained_reason
+    from digitpad.store import ModelStore, check_name, check_save_name, run_meta
     from digitpad.training import Outcome, TrainControl, train
 
     config = config_from_args(args)
     name = check_name(args.name or f"{args.preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     store = ModelStore(user_store_dir(args.store))
-    if not args.no_save and name in store and not args.overwrite:
-        raise DigitpadError(f"a model named {name!r} already exists (use --overwrite)")
+    if not args.no_save:
+        # Everything that would stop the save is checked now, not after minutes of training.
+        check_save_name(name)
+        if name in store and not args.overwrite:
+            raise DigitpadError(f"a model named {name!r} already exists (use --overwrite)")
+        store.check_writable()
     logdir = None
     if args.tensorboard:
         from digitpad.tensorboard_log import run_logdir
@@ -265,16 +301,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if finished.status is Outcome.CANCELLED:
         _report(args, {"status": "cancelled", "message": finished.message}, "stopped: not saved")
         return EXIT_INTERRUPTED
-    path = None
+    path = rescued = not_saved = None
+    accuracy = finished.evaluation.accuracy if finished.evaluation else None
     if not args.no_save and finished.model is not None:
-        path = store.save(
-            name, finished.model, run_meta(finished, data.sha256), overwrite=args.overwrite
-        )
+        not_saved = untrained_reason(finished.status, accuracy)
+    if not args.no_save and finished.model is not None and not not_saved:
+        meta = run_meta(finished, data.sha256)
+        path, rescued = _save_or_rescue(store, name, finished.model, meta, args.overwrite)
+        name = path.name
     result = {
         "status": str(finished.status),
         "message": finished.message,
         "name": name if path else None,
         "path": str(path) if path else None,
+        "not_saved": not_saved,
+        "rescued_from": rescued,
         "config": config.to_dict(),
         "tensorboard": str(logdir) if logdir else None,
         "train_seconds": round(finished.seconds, 2),
@@ -286,7 +327,40 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if finished.status is Outcome.DIVERGED:
         print(f"digitpad train: error: diverged: {finished.message}", file=sys.stderr)
         return EXIT_USAGE
+    if rescued:
+        print(
+            f"digitpad train: error: could not save in {store.root} ({rescued}); "
+            f"the model is saved instead as {name} in {path}",
+            file=sys.stderr,
+        )
+        return EXIT_RESCUED
     return 0
+
+
+def _save_or_rescue(
+    store: Any, name: str, model: Any, meta: dict[str, Any], overwrite: bool
+) -> tuple[Any, str | None]:
+    """Save ``model``; if the store fails now (disk full, folder gone), save it in a fallback.
+
+    Returns the model's folder and, when it went to a fallback, why the store failed. A model
+    that took minutes to train is only lost if no place at all can hold it.
+    """
+    from digitpad.errors import StoreError
+    from digitpad.paths import rescue_store_dirs
+    from digitpad.store import ModelStore
+
+    try:
+        return store.save(name, model, meta, overwrite=overwrite), None
+    except StoreError as exc:
+        reason = str(exc)
+    for root in rescue_store_dirs(store.root):
+        fallback = ModelStore(root)
+        free = name if name not in fallback else f"{name}-{time.strftime('%H%M%S')}"
+        try:
+            return fallback.save(free, model, meta), reason
+        except StoreError:
+            continue
+    raise DigitpadError(f"could not save the model anywhere: {reason}")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -294,7 +368,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from digitpad.evaluation import evaluate_probabilities
     from digitpad.inference import load_predictor
     from digitpad.network_summary import summary_from_predictor
+    from digitpad.paths import user_store_dir
+    from digitpad.store import check_store_root
 
+    check_store_root(user_store_dir(args.store))
     predictor = load_predictor(args.model, args.store)
     data = load_mnist(args.data, verify=not args.no_verify)
     evaluation = evaluate_probabilities(predictor.predict_proba(data.test.x), data.test.y)
@@ -318,6 +395,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
             "name": info.name,
             "path": str(info.path),
             "bundled": info.bundled,
+            "shadowed": info.shadowed,
             "test_accuracy": info.test_accuracy,
             "created": info.created,
             "problem": info.problem,
@@ -329,6 +407,9 @@ def _cmd_models(args: argparse.Namespace) -> int:
         acc = f"{row['test_accuracy']:.2%}" if row["test_accuracy"] is not None else "-"
         where = "bundled" if row["bundled"] else row["path"]
         problem = f"  BROKEN: {row['problem']}" if row["problem"] else ""
+        if row["shadowed"]:
+            # Saved by an older digitpad: the name now means the bundled model.
+            problem += "  (yours: the name means the bundled model; use this path)"
         lines.append(f"{row['name']:24} {acc:>8}  {row['created'] or '-':25} {where}{problem}")
     _report(args, {"models": rows}, "\n".join(lines))
     return 0
@@ -336,10 +417,16 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def _cmd_delete(args: argparse.Namespace) -> int:
     from digitpad.paths import user_store_dir
-    from digitpad.store import ModelStore
+    from digitpad.store import ModelStore, bundled_names, check_store_root
 
-    ModelStore(user_store_dir(args.store)).delete(args.model)
-    _report(args, {"deleted": args.model}, f"deleted {args.model}")
+    store = ModelStore(check_store_root(user_store_dir(args.store)))
+    if args.model in bundled_names() and args.model not in store:
+        raise DigitpadError(f"{args.model!r} comes with digitpad and cannot be deleted")
+    store.delete(args.model)
+    text = f"deleted {args.model} from {store.root}"
+    if args.model in bundled_names():
+        text += f" (the bundled {args.model} stays)"
+    _report(args, {"deleted": args.model, "path": str(store.root / args.model)}, text)
     return 0
 
 
@@ -491,6 +578,8 @@ def _train_text(result: dict[str, Any]) -> str:
         )
     if result["path"]:
         lines.append(f"saved as {result['name']} in {result['path']}")
+    elif result["not_saved"]:
+        lines.append(f"not saved: {result['not_saved']}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -57,3 +58,26 @@ def user_store_dir(override: str | os.PathLike[str] | None = None) -> Path:
     if os.environ.get(STORE_ENV):
         return Path(os.environ[STORE_ENV]).expanduser()
     return user_data_dir() / "models"
+
+
+def rescue_store_dirs(failed: str | os.PathLike[str]) -> list[Path]:
+    """Where to keep a trained model when saving it in ``failed`` did not work, best first:
+    the usual user store (``$DIGITPAD_STORE`` or the data folder, if ``failed`` was another
+    one), then a folder in the temp dir."""
+    failed_path = Path(failed).expanduser()
+    candidates = [user_store_dir(), Path(tempfile.gettempdir()) / "digitpad-rescued"]
+    return [path for path in candidates if path.resolve() != failed_path.resolve()]
+
+
+SETTINGS_ENV = "DIGITPAD_SETTINGS"
+
+
+def settings_file() -> Path | None:
+    """The ini file named by ``$DIGITPAD_SETTINGS``, or None for the system's usual place.
+
+    The window's remembered settings (size, tab, form, threshold) belong to the person, not to a
+    model store: ``--store`` does not move them. Tests and benchmarks set this variable to keep
+    theirs apart from the user's.
+    """
+    value = os.environ.get(SETTINGS_ENV)
+    return Path(value).expanduser() if value else None

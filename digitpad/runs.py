@@ -1,9 +1,15 @@
-"""Runs side by side: one record per trained model, and what sets them apart.
+"""Training runs: what one is worth keeping, what it is called, and how runs compare.
 
-A :class:`RunRecord` is built from a model's ``meta.json`` (a stored model, or a run made since
-the app opened that is not saved yet): its settings, final validation and test accuracy,
-training time and curves. :func:`differing_settings` names the settings that are not the same
-in every record, so a table can highlight what actually changed between runs.
+A run is described by what survives it whatever ran it (this process or the training
+process): its status (``completed``, ``cancelled``, ``diverged``), its test accuracy, its step
+counts, and its ``meta.json`` (settings, curves, time). No Keras objects and no Qt here, so the
+window and the command line judge runs the same way.
+
+- :func:`untrained_reason` and :class:`RunLabel`: whether a run's weights are worth saving, and
+  the name an unsaved run is shown under (``unsaved run 02:48 · 97.93%``).
+- :class:`RunRecord` and :func:`differing_settings`: runs side by side, built from
+  ``meta.json``, and the settings that are not the same in every run, so that a table can
+  highlight what changed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,62 @@ from typing import Any
 
 from digitpad.config import PRESETS, TrainConfig
 from digitpad.store import ModelInfo
+
+UNTRAINED_ACCURACY = 0.2
+"""Ten digits: guessing scores 10%. A diverged run no better than twice that never learned."""
+
+
+def untrained_reason(status: str, test_accuracy: float | None) -> str | None:
+    """Why a run's weights are not a model worth saving, or None if they are.
+
+    A run that diverged keeps its last finite weights; when those read digits no better than
+    guessing, saving them would only put a useless model among the good ones.
+    """
+    if test_accuracy is None:
+        return "the run stopped before its first step: there are no weights"
+    if status == "diverged" and test_accuracy <= UNTRAINED_ACCURACY:
+        return (
+            f"the run diverged before it learned anything (test accuracy {test_accuracy:.2%}); "
+            "lower the learning rate and train again"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class RunLabel:
+    """How an unsaved run is called in the window: ``unsaved run 02:48 · 97.93%``."""
+
+    started: str
+    """The wall-clock time the run started, ``HH:MM`` (``HH:MM:SS`` when minutes collide)."""
+    status: str
+    test_accuracy: float | None
+    steps: int = 0
+    total_steps: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return self.status != "completed"
+
+    @property
+    def name(self) -> str:
+        return f"unsaved run {self.started}"
+
+    def text(self) -> str:
+        """The name, accuracy and, for a run that did not complete, what it is."""
+        parts = [self.name]
+        if self.test_accuracy is not None:
+            parts.append(f"{self.test_accuracy:.2%}")
+        if self.status == "cancelled":
+            where = f" at step {self.steps:,} of {self.total_steps:,}" if self.total_steps else ""
+            parts.append(f"partial: stopped{where}")
+        elif self.status == "diverged":
+            parts.append("partial: diverged (last good weights)")
+        return " · ".join(parts)
+
+
+def plural(count: int, word: str) -> str:
+    """``1 step``, ``2 steps``, ``1,000 steps``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ A model is a folder ``NAME/`` holding ``model.keras`` (opens with plain
 NumPy predictor that needs no TensorFlow) and ``meta.json`` (config, metrics, curves, data
 checksum, date, versions). A save writes everything into a hidden temporary folder and renames
 it into place, so a crash mid-save never leaves a half-written model that looks valid.
+
+The names of the bundled models (``default``) are reserved: a user's store cannot save a model
+under them, and looking a model up by such a name always finds the bundled one. A user model
+of that name made by an older digitpad is still listed, as the user's, and opens by its path.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +50,8 @@ class ModelInfo:
     meta: dict[str, Any] | None
     problem: str | None = None
     bundled: bool = False
+    shadowed: bool = False
+    """A user model whose name is a bundled model's: that name means the bundled one."""
 
     @property
     def ok(self) -> bool:
@@ -68,6 +74,32 @@ def check_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return name
+
+
+def bundled_names() -> set[str]:
+    """The names of the models that come with digitpad (reserved in the user's store)."""
+    return set(ModelStore(bundled_store_dir(), writable=False).names())
+
+
+def check_save_name(name: str) -> str:
+    """``name`` if a user model may be saved under it, else :class:`StoreError` saying why."""
+    check_name(name)
+    taken = {bundled.casefold(): bundled for bundled in bundled_names()}
+    if name.casefold() in taken:
+        raise StoreError(
+            f"{name!r} is the name of the model that comes with digitpad "
+            f"({taken[name.casefold()]!r}); choose another name"
+        )
+    return name
+
+
+def check_store_root(root: Path | str) -> Path:
+    """``root`` as a Path if it can be a model store (a folder, or nothing yet), else
+    :class:`StoreError`."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise StoreError(f"{root} is not a model store (it is a file, not a folder)")
+    return root
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
@@ -164,10 +196,51 @@ class ModelStore:
                 )
             except StoreError as exc:
                 infos.append(ModelInfo(name, folder, None, str(exc), bundled=not self.writable))
+        # A folder copied in by hand under a name the store cannot use ("my model") is shown,
+        # not silently left out, so the user learns why it is not offered.
+        if self.root.is_dir():
+            for folder in sorted(self.root.iterdir()):
+                if (
+                    folder.is_dir()
+                    and not folder.name.startswith(".")
+                    and not _NAME.match(folder.name)
+                ):
+                    problem = (
+                        f"{folder.name!r} is not a valid model name: rename the folder "
+                        "(1-64 letters, digits, '.', '_' or '-')"
+                    )
+                    infos.append(
+                        ModelInfo(folder.name, folder, None, problem, bundled=not self.writable)
+                    )
         return infos
 
     def __contains__(self, name: str) -> bool:
         return name in self.names()
+
+    def check_writable(self) -> None:
+        """Raise :class:`StoreError` unless a model could be saved here now.
+
+        Creates the store's folder if need be and writes and removes a probe file, so that a
+        long training run does not find out only at its end that it cannot be kept.
+        """
+        if not self.writable:
+            raise StoreError(f"{self.root}: this store is read-only")
+        check_store_root(self.root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle, probe = tempfile.mkstemp(prefix=".probe-", dir=self.root)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.root}: cannot save models here ({exc.strerror or exc})"
+            ) from None
+
+    def _is_bundled_root(self) -> bool:
+        try:
+            return self.root.resolve() == bundled_store_dir().resolve()
+        except OSError:
+            return False
 
     def save(self, name: str, model: Any, meta: dict[str, Any], *, overwrite: bool = False) -> Path:
         """Write ``model`` (a Keras model) under ``name``, atomically; returns its folder."""
@@ -176,6 +249,9 @@ class ModelStore:
         folder = self.folder(name)
         if not self.writable:
             raise StoreError(f"{self.root}: this store is read-only")
+        if not self._is_bundled_root():
+            check_save_name(name)  # a user model must never hide a bundled one
+        check_store_root(self.root)
         if folder.exists() and not overwrite:
             raise StoreError(f"a model named {name!r} already exists in {self.root}")
         try:
@@ -243,15 +319,17 @@ def stores(user_store: Path | str | None = None) -> list[ModelStore]:
 
 
 def list_models(user_store: Path | str | None = None) -> list[ModelInfo]:
-    """Models of all stores; a user model hides a bundled one of the same name."""
-    seen: set[str] = set()
-    infos = []
-    for store in stores(user_store):
-        for info in store.list():
-            if info.name not in seen:
-                seen.add(info.name)
-                infos.append(info)
-    return infos
+    """The user's models, then the bundled ones; nothing is left out.
+
+    A user model named like a bundled one (saved by an older digitpad) is listed with
+    ``shadowed`` set: its name means the bundled model, its path still opens it. Raises
+    :class:`StoreError` if the user store is a file.
+    """
+    user, bundled = stores(user_store)
+    check_store_root(user.root)
+    reserved = set(bundled.names())
+    infos = [replace(info, shadowed=info.name in reserved) for info in user.list()]
+    return infos + bundled.list()
 
 
 def find_model(
@@ -259,7 +337,9 @@ def find_model(
 ) -> Path:
     """The folder of a model given by name (user store, then bundled) or by path.
 
-    ``None`` means the bundled default model. Raises :class:`StoreError` if there is none.
+    ``None`` means the bundled default model; so does its name, even if an older digitpad
+    saved a user model under it (that one opens by its path). Raises :class:`StoreError` if
+    there is none.
     """
     if name_or_path is None:
         name_or_path = DEFAULT_MODEL
@@ -272,10 +352,12 @@ def find_model(
             raise StoreError(f"{candidate}: no such model folder")
         return candidate
     check_name(text)
-    for store in stores(user_store):
+    # The bundled store first: its names are reserved, so they always mean the bundled model.
+    for store in reversed(stores(user_store)):
         if text in store:
             return store.root / text
-    known = ", ".join(info.name for info in list_models(user_store)) or "none"
+    names = {name for store in stores(user_store) for name in store.names()}
+    known = ", ".join(sorted(names)) or "none"
     raise StoreError(f"no model named {text!r} (models: {known})")
 
 

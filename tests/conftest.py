@@ -16,6 +16,7 @@ os.environ["DIGITPAD_STORE"] = os.path.join(_sandbox, "store")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_sandbox, "config")
 os.environ["XDG_DATA_HOME"] = os.path.join(_sandbox, "data")
 os.environ["XDG_CACHE_HOME"] = os.path.join(_sandbox, "cache")  # the XLA compilation cache
+os.environ["DIGITPAD_SETTINGS"] = os.path.join(_sandbox, "settings.ini")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -146,3 +147,70 @@ def test_user_model_is_found_by_name(user_store, trained):
     assert find_model("mine") == user_store / "mine"
     assert load_predictor("mine").name == "mine"
     assert load_predictor(str(user_store / "mine")).name == "mine"
+
+
+def test_the_bundled_names_are_reserved_in_a_user_store(user_store, trained):
+    store = ModelStore(user_store)
+    for name in ("default", "Default"):
+        with pytest.raises(StoreError, match="comes with digitpad"):
+            store.save(name, trained[0].model, trained[1])
+    assert not (user_store / "default").exists()
+    with pytest.raises(StoreError, match="comes with digitpad"):
+        store_module.check_save_name("default")
+    assert store_module.check_save_name("default-2") == "default-2"
+
+
+def test_an_old_user_default_neither_hides_the_bundled_one_nor_disappears(user_store, trained):
+    # An older digitpad let the user save as "default": that folder exists in real stores.
+    ModelStore(user_store).save("mine", trained[0].model, trained[1])
+    (user_store / "mine").rename(user_store / "default")
+
+    assert find_model("default") != user_store / "default"
+    assert find_model(None) == find_model("default")
+    assert load_predictor().test_accuracy >= 0.97  # the bundled model, not the 1-epoch one
+    infos = [(info.name, info.bundled, info.shadowed) for info in list_models()]
+    assert ("default", False, True) in infos and ("default", True, False) in infos
+    assert load_predictor(str(user_store / "default")).test_accuracy < 0.97
+    assert (user_store / "default" / "model.keras").is_file()
+
+
+def test_a_file_is_not_a_store(tmp_path):
+    not_a_store = tmp_path / "file.txt"
+    not_a_store.write_text("x")
+    with pytest.raises(StoreError, match="not a model store"):
+        list_models(not_a_store)
+    with pytest.raises(StoreError, match="not a model store"):
+        ModelStore(not_a_store).check_writable()
+
+
+def test_check_writable_creates_the_store_and_leaves_nothing(tmp_path):
+    store = ModelStore(tmp_path / "new" / "store")
+    store.check_writable()
+    assert store.root.is_dir() and list(store.root.iterdir()) == []
+
+
+def test_check_writable_refuses_a_place_under_a_file(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(StoreError, match="cannot save models here"):
+        ModelStore(tmp_path / "file.txt" / "store").check_writable()
+
+
+def test_check_writable_refuses_a_folder_it_cannot_write(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: permissions do not stop writes")
+        with pytest.raises(StoreError, match="cannot save models here"):
+            ModelStore(locked).check_writable()
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_folder_with_an_unusable_name_is_listed_with_the_reason(user_store, trained):
+    ModelStore(user_store).save("mine", trained[0].model, trained[1])
+    (user_store / "mine").rename(user_store / "my model")
+    infos = {info.name: info for info in list_models()}
+    assert "my model" in infos and not infos["my model"].ok
+    assert "rename the folder" in infos["my model"].problem

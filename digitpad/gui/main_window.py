@@ -4,6 +4,11 @@ The window wires the tabs together and owns what they share: the current model (
 :class:`CurrentModel` every tab listens to), the confidence threshold (a
 :class:`ConfidenceThreshold` the Draw and Mistakes tabs both use), the menus, the status bar and
 the remembered settings. Each tab does its own work.
+
+Closing the window (or Ctrl+Q) asks Save… / Discard / Cancel when a run under way or a trained,
+unsaved run would be lost, and nothing otherwise. The remembered settings go to the ini file
+named by ``$DIGITPAD_SETTINGS`` if set, else to Qt's usual place; ``--store`` moves the models,
+not the settings (they are the person's, whichever store they use).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings
@@ -27,9 +33,15 @@ from digitpad.gui.current_model import CurrentModel
 from digitpad.gui.data_tab import DataTab
 from digitpad.gui.draw_tab import DrawTab
 from digitpad.gui.mistakes_tab import MistakesTab
+from digitpad.gui.session_runs import SessionRun
 from digitpad.gui.train_tab import TrainTab
 from digitpad.gui.train_worker import DataLoader
 from digitpad.inference import Predictor
+from digitpad.paths import settings_file
+
+if TYPE_CHECKING:
+    from digitpad.gui.model_picker import ModelPickerDialog
+    from digitpad.store import ModelInfo
 
 SHUTDOWN_MS = 3000
 STATUS_MS = 8000
@@ -38,6 +50,28 @@ _GEOMETRY = "window/geometry"
 _TAB = "window/tab"
 _CONFIG = "train/config"
 _THRESHOLD = "draw/threshold"
+
+Answer = QMessageBox.StandardButton
+
+
+def app_settings() -> QSettings:
+    """Where the window remembers things: ``$DIGITPAD_SETTINGS`` (an ini file) if set, else
+    the application's usual QSettings."""
+    path = settings_file()
+    if path is not None:
+        return QSettings(str(path), QSettings.Format.IniFormat)
+    return QSettings()
+
+
+def ask_about_unsaved(parent: QMainWindow, text: str) -> QMessageBox.StandardButton:
+    """The usual desktop question before closing: Save, Discard or Cancel (tests replace it)."""
+    return QMessageBox.question(
+        parent,
+        "Close digitpad",
+        text,
+        Answer.Save | Answer.Discard | Answer.Cancel,
+        Answer.Save,
+    )
 
 
 class MainWindow(QMainWindow):
@@ -58,7 +92,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("digitpad")
         self._store = store
-        self._settings = settings if settings is not None else QSettings()
+        self._settings = settings if settings is not None else app_settings()
+        self._close_after_save = False
         self.current_model = CurrentModel(parent=self)
         self.threshold = ConfidenceThreshold(parent=self)
 
@@ -90,6 +125,7 @@ class MainWindow(QMainWindow):
         self.train_tab.model_trained.connect(self.current_model.set)
         self.train_tab.model_saved.connect(self._on_model_saved)
         self.train_tab.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.train_tab.save_abandoned.connect(lambda: setattr(self, "_close_after_save", False))
 
         self._build_menus()
         self.model_label = QLabel()
@@ -109,7 +145,7 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(False)
         self.save_action.triggered.connect(lambda: self.train_tab.save_model())
         self.train_tab.saveable_changed.connect(self.save_action.setEnabled)
-        quit_action = QAction("&Quit", self)
+        self.quit_action = quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
@@ -139,7 +175,14 @@ class MainWindow(QMainWindow):
 
     def _load_default_model(self) -> None:
         from digitpad.inference import load_predictor
+        from digitpad.paths import user_store_dir
+        from digitpad.store import check_store_root
 
+        try:
+            check_store_root(user_store_dir(self._store))
+        except DigitpadError as exc:
+            # The bundled model still works; say now why nothing can be saved.
+            self.statusBar().showMessage(f"{exc}: trained models cannot be saved there")
         try:
             predictor = load_predictor(None, self._store)
         except DigitpadError as exc:
@@ -148,18 +191,37 @@ class MainWindow(QMainWindow):
             return
         self.current_model.set(predictor)
 
-    def open_model(self) -> None:
-        """Ask for a stored model and make it current."""
+    def model_picker(self) -> ModelPickerDialog:
+        """A picker over this session's runs and the stored models (not yet shown)."""
         from digitpad.gui.model_picker import ModelPickerDialog
-        from digitpad.store import list_models
+        from digitpad.paths import bundled_store_dir
+        from digitpad.store import ModelStore, list_models
 
+        try:
+            infos = list_models(self._store)
+        except DigitpadError as exc:
+            self.statusBar().showMessage(str(exc), STATUS_MS)
+            infos = ModelStore(bundled_store_dir(), writable=False).list()
         current = self.current_model.predictor
-        dialog = ModelPickerDialog(list_models(self._store), current and current.name, self)
-        accepted = dialog.exec() == ModelPickerDialog.DialogCode.Accepted
+        run = self.train_tab.run_of(current)
+        chosen: str | SessionRun | None = run or (current.name if current else None)
+        return ModelPickerDialog(infos, chosen, self, runs=self.train_tab.runs)
+
+    def open_model(self) -> None:
+        """Ask for a run of this session or a stored model and make it current."""
+        dialog = self.model_picker()
+        accepted = dialog.exec() == dialog.DialogCode.Accepted
         chosen = dialog.selected()
         dialog.deleteLater()
         if accepted and chosen is not None:
-            self.load_model_folder(chosen.path)
+            self.use(chosen)
+
+    def use(self, chosen: ModelInfo | SessionRun) -> bool:
+        """Make a picked entry (a session run or a stored model) the current model."""
+        if isinstance(chosen, SessionRun):
+            self.current_model.set(chosen.predictor)
+            return True
+        return self.load_model_folder(chosen.path)
 
     def load_model_folder(self, folder: str | os.PathLike[str]) -> bool:
         """Make the model stored in ``folder`` current; a dialog explains a failure."""
@@ -178,6 +240,9 @@ class MainWindow(QMainWindow):
         current = self.current_model.predictor
         if current is not None and current.layers is predictor.layers:
             self.current_model.set(predictor)
+        if self._close_after_save:
+            self._close_after_save = False
+            self.close()  # asks again if another run is still unsaved
 
     def _show_model(self, predictor: Predictor) -> None:
         accuracy = predictor.test_accuracy
@@ -227,7 +292,33 @@ class MainWindow(QMainWindow):
             self._settings.setValue(_CONFIG, json.dumps(config.to_dict()))
         self._settings.sync()
 
+    def unsaved_work(self) -> str:
+        """What closing now would lose, in a sentence ("" if nothing)."""
+        lines = []
+        if self.train_tab.is_running:
+            lines.append("A training run is under way.")
+        unsaved = self.train_tab.unsaved_runs()
+        if unsaved:
+            lines.append(
+                "This run is not saved:" if len(unsaved) == 1 else "These runs are not saved:"
+            )
+            lines.extend(f"  {run.text()}" for run in unsaved)
+        return "\n".join(lines)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        lost = self.unsaved_work()
+        if lost:
+            answer = ask_about_unsaved(
+                self, f"{lost}\n\nSave before closing? Unsaved runs are lost when digitpad closes."
+            )
+            if answer == Answer.Cancel:
+                event.ignore()
+                return
+            if answer == Answer.Save:
+                event.ignore()
+                self._close_after_save = True
+                self.train_tab.save_after_run()
+                return
         self.save_settings()
         # Bounded: a run in the middle of importing TensorFlow cannot stop at once; run_app
         # waits for it after the window is gone rather than keep the user here.

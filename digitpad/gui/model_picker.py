@@ -1,10 +1,15 @@
-"""File → Open model…: a list of the stored models to choose from.
+"""File → Open model…: this session's runs and the stored models to choose from.
 
-Broken models (a missing file, unreadable metadata) are listed, greyed out with the reason,
-so the user sees why a model they saved is not offered, but they cannot be chosen.
+The runs trained since the window opened come first, saved or not (a stopped run marked
+partial), so no run is lost by starting another. Broken models (a missing file, unreadable
+metadata) are listed, greyed out with the reason, so the user sees why a model they saved is
+not offered, but they cannot be chosen. A model of the user's that has a bundled model's name
+(saved by an older digitpad) is listed as theirs, with its folder.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -18,28 +23,46 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.gui.session_runs import SessionRun
 from digitpad.store import ModelInfo
 
 
 class ModelPickerDialog(QDialog):
-    """Lists ``infos``; after ``exec()`` returns Accepted, :meth:`selected` is the choice."""
+    """Lists ``runs`` (this session's) then ``infos``; after ``exec()`` returns Accepted,
+    :meth:`selected` is the choice: a :class:`SessionRun` or a :class:`ModelInfo`.
+
+    ``current`` is the current model's name (a stored model) or its run.
+    """
 
     def __init__(
-        self, infos: list[ModelInfo], current: str | None = None, parent: QWidget | None = None
+        self,
+        infos: list[ModelInfo],
+        current: str | SessionRun | None = None,
+        parent: QWidget | None = None,
+        runs: Sequence[SessionRun] = (),
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Open model")
-        self._infos: dict[int, ModelInfo] = {}
+        self._infos: dict[int, ModelInfo | SessionRun] = {}
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Name", "Test accuracy", "Created", "Where"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        for index, info in enumerate(infos):
-            item = self._item(info)
+        entries: list[ModelInfo | SessionRun] = [*reversed(runs), *infos]
+        for index, entry in enumerate(entries):
+            if isinstance(entry, SessionRun):
+                item = self._run_item(entry)
+                is_current = entry is current
+            else:
+                item = self._item(entry)
+                is_current = (
+                    isinstance(current, str) and entry.name == current and entry.ok
+                    and not entry.shadowed
+                )  # fmt: skip
             item.setData(0, Qt.ItemDataRole.UserRole, index)
-            self._infos[index] = info
+            self._infos[index] = entry
             self.tree.addTopLevelItem(item)
-            if info.name == current and info.ok:
+            if is_current:
                 self.tree.setCurrentItem(item)
         header = self.tree.header()
         header.setStretchLastSection(True)
@@ -55,7 +78,11 @@ class ModelPickerDialog(QDialog):
         self.tree.itemDoubleClicked.connect(lambda *_: self.selected() and self.accept())
 
         layout = QVBoxLayout(self)
-        hint = QLabel("Models you saved, then the ones that come with digitpad.")
+        hint = QLabel(
+            "Runs trained since digitpad opened (unsaved ones last until it closes), models "
+            "you saved, then the ones that come with digitpad."
+        )
+        hint.setWordWrap(True)
         layout.addWidget(hint)
         layout.addWidget(self.tree)
         layout.addWidget(self.buttons)
@@ -63,10 +90,30 @@ class ModelPickerDialog(QDialog):
         self._selection_changed()
 
     @staticmethod
+    def _run_item(run: SessionRun) -> QTreeWidgetItem:
+        label = run.label
+        accuracy = f"{label.test_accuracy:.2%}" if label.test_accuracy is not None else "–"
+        if run.saved_as:
+            where = f"this session, saved as {run.saved_as}"
+        elif run.not_saveable:
+            where = "this session, not saveable (never learned)"
+        else:
+            where = "this session, not saved"
+        if label.partial:
+            where += " · " + label.text().split(" · ")[-1]
+        item = QTreeWidgetItem([label.name, accuracy, f"today {label.started[:8]}", where])
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for column in range(4):
+            item.setToolTip(column, run.text())
+        return item
+
+    @staticmethod
     def _item(info: ModelInfo) -> QTreeWidgetItem:
         accuracy = f"{info.test_accuracy:.2%}" if info.test_accuracy is not None else "–"
         created = (info.created or "–").replace("T", " ")[:16]
         where = "bundled" if info.bundled else str(info.path)
+        if info.shadowed:
+            where = f"yours (an older save; the name {info.name!r} opens the bundled one): {where}"
         if not info.ok:
             accuracy, created = "broken", ""
         item = QTreeWidgetItem([info.name, accuracy, created, where])
@@ -81,12 +128,14 @@ class ModelPickerDialog(QDialog):
                 item.setToolTip(column, info.problem)
         return item
 
-    def selected(self) -> ModelInfo | None:
+    def selected(self) -> ModelInfo | SessionRun | None:
         item = self.tree.currentItem()
         if item is None or not item.isSelected():
             return None
-        info = self._infos[item.data(0, Qt.ItemDataRole.UserRole)]
-        return info if info.ok else None
+        entry = self._infos[item.data(0, Qt.ItemDataRole.UserRole)]
+        if isinstance(entry, SessionRun):
+            return entry
+        return entry if entry.ok else None
 
     def _selection_changed(self) -> None:
         button = self.buttons.button(QDialogButtonBox.StandardButton.Open)

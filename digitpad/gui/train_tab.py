@@ -5,6 +5,10 @@ A view only: the settings are a :class:`TrainConfig`, the run is ``digitpad.trai
 in a :class:`TrainWorker`, the model is saved by ``ModelStore.save`` in a :class:`SaveWorker`.
 Nothing here touches TensorFlow; the trained model arrives as a ready NumPy predictor.
 
+Every run that produced weights (finished, stopped or diverged) is kept in :attr:`TrainTab.runs`
+until the window closes, so a new run never makes an earlier, unsaved one disappear; the save
+dialog says which of them it saves.
+
 The "Inside" page asks the run for weight snapshots only while it is on screen (through the
 run's :class:`~digitpad.training.TrainControl`), so training pays nothing when nobody looks.
 """
@@ -14,11 +18,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QThread, Signal
-from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtCore import Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -36,6 +40,7 @@ from digitpad.config import SETTINGS
 from digitpad.errors import ConfigError, StoreError
 from digitpad.gui.config_form import ERROR_STYLE, ConfigForm, ValueEdit, with_problem_below
 from digitpad.gui.inside_view import InsideView
+from digitpad.gui.session_runs import SessionRun, make_run
 from digitpad.gui.train_worker import (
     DataLoader,
     ProcessWarmer,
@@ -44,10 +49,13 @@ from digitpad.gui.train_worker import (
     TrainWorker,
 )
 from digitpad.inference import Predictor
+from digitpad.runs import plural
 from digitpad.training.events import Outcome
+from digitpad.training.process import RemoteModel
 
 if TYPE_CHECKING:
     from digitpad.gui.charts import TrainingCharts
+    from digitpad.gui.save_dialog import SaveModelDialog
     from digitpad.training.events import (
         EpochEnd,
         Finished,
@@ -119,7 +127,9 @@ class TrainTab(QWidget):
     Signals: ``model_trained(Predictor)`` when a run produced weights (the app makes them its
     current model); ``model_saved(Predictor)`` the same weights under their stored name;
     ``saveable_changed(bool)`` whether "Save model…" has something to save;
-    ``running_changed(bool)``; ``message(str)`` a line for the window's status bar.
+    ``running_changed(bool)``; ``message(str)`` a line for the window's status bar;
+    ``runs_changed()`` when :attr:`runs` changed; ``save_abandoned()`` when a save asked for
+    did not happen (cancelled, refused, failed).
     """
 
     model_trained = Signal(object)
@@ -127,6 +137,8 @@ class TrainTab(QWidget):
     saveable_changed = Signal(bool)
     running_changed = Signal(bool)
     message = Signal(str)
+    runs_changed = Signal()
+    save_abandoned = Signal()
 
     def __init__(
         self,
@@ -141,7 +153,13 @@ class TrainTab(QWidget):
         self._trainer: TrainerProcess | None = None  # None: train in a thread of this process
         self._warmer: ProcessWarmer | None = None
         self._saver: SaveWorker | None = None
-        self._unsaved: TrainResult | None = None
+        self.runs: list[SessionRun] = []
+        """Every run of this session that produced weights, oldest first."""
+        self._current: Predictor | None = None  # the app's current model, as last shown
+        self._run_started_at = ""
+        self._save_after_run = False
+        self._log_follows = True
+        self.save_dialog: SaveModelDialog | None = None
         self._charts: TrainingCharts | None = None
         self._closing = False
         self._started: Started | None = None
@@ -162,12 +180,13 @@ class TrainTab(QWidget):
         self.pause_button = QPushButton("Pause")
         self.step_button = QPushButton("Step epoch")
         self.step_button.setToolTip(
-            "while paused: train to the end of this epoch (or one whole epoch), then pause again"
+            "while paused: train to the end of this epoch (or one whole epoch), then pause "
+            "again; between runs: start a run that pauses after its first epoch"
         )
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("stop after the current chunk and keep the model so far")
         self.save_button = QPushButton("Save model…")
-        self.save_button.setToolTip("keep the last trained model in your model store")
+        self.save_button.setToolTip("keep a model trained in this session in your model store")
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
             buttons.addWidget(button)
@@ -214,6 +233,9 @@ class TrainTab(QWidget):
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setPlaceholderText("Epoch summaries appear here.")
         self.log.setMinimumHeight(self.log.fontMetrics().lineSpacing() * 6 + 12)
+        # Scrolling up to read stops the log following new lines; scrolling back down, or the
+        # next run, resumes it.
+        self.log.verticalScrollBar().actionTriggered.connect(self._log_scrolled)
         self._chart_page = QWidget()  # the charts go in on first show
         QVBoxLayout(self._chart_page).setContentsMargins(0, 0, 0, 0)
         self.inside = InsideView()
@@ -267,7 +289,18 @@ class TrainTab(QWidget):
 
     @property
     def can_save(self) -> bool:
-        return self._unsaved is not None and self._saver is None
+        """Whether a finished run worth saving is unsaved (and no save is under way)."""
+        return self._saver is None and bool(self.unsaved_runs())
+
+    def unsaved_runs(self) -> list[SessionRun]:
+        """The session's runs worth saving that are not saved: lost when the window closes."""
+        return [run for run in self.runs if run.unsaved]
+
+    def run_of(self, predictor: Predictor | None) -> SessionRun | None:
+        """The session run whose weights ``predictor`` holds, if any."""
+        if predictor is None:
+            return None
+        return next((run for run in self.runs if run.predictor.layers is predictor.layers), None)
 
     @property
     def charts(self) -> TrainingCharts:
@@ -289,6 +322,13 @@ class TrainTab(QWidget):
         self._ensure_charts()
         super().showEvent(event)
         self._update_watching()
+        if self._log_follows:
+            # Lines that came while the tab was hidden: show the newest once laid out.
+            QTimer.singleShot(0, self._scroll_log_to_end)
+
+    def _scroll_log_to_end(self) -> None:
+        bar = self.log.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
         super().hideEvent(event)
@@ -310,7 +350,9 @@ class TrainTab(QWidget):
         self.start_button.setEnabled(not running and self.form.is_valid)
         self.pause_button.setEnabled(running and not stopping)
         self.pause_button.setText("Resume" if paused else "Pause")
-        self.step_button.setEnabled(paused and not stopping)
+        self.step_button.setEnabled(
+            (paused and not stopping) or (not running and self.form.is_valid)
+        )
         self.stop_button.setEnabled(running and not stopping)
         self.live_rate.setEnabled(running and not stopping)
         self.set_rate_button.setEnabled(running and not stopping and self.live_rate.is_valid)
@@ -345,14 +387,16 @@ class TrainTab(QWidget):
             return
         self._started = None
         self._run_initial = self._run_dead = self._run_layers = None
+        self._run_started_at = time.strftime("%H:%M:%S")
+        self._log_follows = True
         self.charts.reset(config.epochs)
         self.live_rate.setValue(config.learning_rate)
         self.progress.setRange(0, 0)  # busy until the first chunk: loading, compiling
         self.rate.clear()
         self.notice.show_message("info", "Loading MNIST…")
         if self.log.toPlainText():
-            self.log.appendPlainText("")
-        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {config.describe()}")
+            self._log("")
+        self._log(f"{self._run_started_at}  {config.describe()}")
 
         worker = TrainWorker(config, self._data_loader, trainer=self._trainer)
         worker.event.connect(self._on_event)
@@ -378,9 +422,21 @@ class TrainTab(QWidget):
         self._update_buttons()
 
     def step_epoch(self) -> None:
-        """While paused: train to the end of the epoch under way, then pause again."""
+        """While paused: train to the end of the epoch under way, then pause again.
+
+        Between runs: start a run with the form's settings that pauses after its first epoch.
+        """
         worker = self._worker
-        if worker is None or worker.stopping or not worker.paused:
+        if worker is None:
+            self.start()
+            worker = self._worker
+            if worker is None:
+                return  # the form is invalid: start() said why
+            worker.control.step_epoch()
+            self.notice.show_message("info", "Training one epoch, then pausing…")
+            self._update_buttons()
+            return
+        if worker.stopping or not worker.paused:
             return
         worker.control.step_epoch()
         self.notice.show_message("info", "Training to the end of this epoch, then pausing…")
@@ -459,7 +515,7 @@ class TrainTab(QWidget):
 
     def _on_epoch_end(self, event: EpochEnd) -> None:
         total = self._started.config.epochs if self._started else "?"
-        self.log.appendPlainText(
+        self._log(
             f"epoch {event.epoch:>3}/{total}  loss {event.loss:.4f}  acc {event.accuracy:6.2%}"
             f"  val loss {event.val_loss:.4f}  val acc {event.val_accuracy:6.2%}"
             f"  lr {event.learning_rate_text}  {event.seconds:.1f}s"
@@ -475,7 +531,7 @@ class TrainTab(QWidget):
 
     def _on_learning_rate(self, event: LearningRateChanged) -> None:
         self.charts.mark_learning_rate(event.epoch, event.learning_rate)
-        self.log.appendPlainText(
+        self._log(
             f"learning rate {event.learning_rate:g} from step {event.step} "
             f"(epoch {event.epoch:.2f})"
         )
@@ -495,11 +551,23 @@ class TrainTab(QWidget):
         )
 
     def show_model(self, predictor: Predictor | None) -> None:
-        """Between runs, let the Inside page show ``predictor``'s weights."""
+        """The app's current model is now ``predictor``: between runs, the heading and the
+        Inside page say so (so neither still speaks of a run that is no longer in use)."""
+        self._current = predictor
+        self._update_buttons()
         if predictor is None or self._worker is not None:
             return
         if predictor.layers is self._run_layers:
             return  # the run just shown, now handed to the app: keep its before/after view
+        run = self.run_of(predictor)
+        name = run.text() if run else predictor.name or "an unnamed model"
+        accuracy = predictor.test_accuracy
+        if run is None and accuracy is not None:
+            name += f" (test accuracy {accuracy:.2%})"
+        self.notice.show_message(
+            "info", f"Now using {name}. Choose settings and press Start to train a new model."
+        )
+        self.rate.clear()
         self.inside.show_weights(
             predictor.layers,
             caption=f"The current model, {predictor.name or 'unnamed'}. Train a model to "
@@ -515,7 +583,7 @@ class TrainTab(QWidget):
         if finished.status is Outcome.COMPLETED:
             self.progress.setValue(self.progress.maximum())
         if finished.steps:
-            self.rate.setText(f"{finished.steps} steps in {_duration(finished.seconds)}")
+            self.rate.setText(f"{plural(finished.steps, 'step')} in {_duration(finished.seconds)}")
         evaluation = finished.evaluation
         accuracy = f"test accuracy {evaluation.accuracy:.2%}" if evaluation else ""
         text = _headline(finished)
@@ -525,21 +593,29 @@ class TrainTab(QWidget):
             text += f", {accuracy}."
         else:
             text += "."
-        # A diverged run's weights are rarely worth drawing with: keep the model the user had.
-        adopt = result.predictor is not None and finished.status is not Outcome.DIVERGED
-        if adopt:
-            text += " The Draw and Mistakes tabs now use this model."
-        elif result.predictor is not None:
-            text += " The Draw and Mistakes tabs keep their model."
-        self.notice.show_message("warning" if finished.status is Outcome.DIVERGED else "info", text)
-        self.log.appendPlainText(f"{_headline(finished)}  {accuracy}".rstrip())
-        self.message.emit(f"Training {finished.status}" + (f": {accuracy}" if accuracy else ""))
+        run = None
         if result.predictor is not None:
-            self._unsaved = result
-            self.saveable_changed.emit(True)
-            self._run_layers = result.predictor.layers
+            total = self._started.total_steps if self._started else 0
+            taken = {other.label.name for other in self.runs}
+            run = make_run(result, self._run_started_at, total, taken)
+            self.runs.append(run)
+        # A diverged run's weights are rarely worth drawing with: keep the model the user had.
+        adopt = run is not None and finished.status is not Outcome.DIVERGED
+        if adopt:
+            text += f" The Draw and Mistakes tabs now use this model ({run.label.name})."
+        elif run is not None:
+            text += " The Draw and Mistakes tabs keep their model."
+        if run is not None and run.not_saveable:
+            text += " Not offered for saving: it never learned to read digits."
+        self.notice.show_message("warning" if finished.status is Outcome.DIVERGED else "info", text)
+        self._log(f"{_headline(finished)}  {accuracy}".rstrip())
+        self.message.emit(f"Training {finished.status}" + (f": {accuracy}" if accuracy else ""))
+        if run is not None:
+            self.runs_changed.emit()
+            self.saveable_changed.emit(self.can_save)
+            self._run_layers = run.predictor.layers
             self.inside.show_weights(
-                result.predictor.layers,
+                run.predictor.layers,
                 # From the last snapshot if the Inside page was watched, else from the engine.
                 initial=self._run_initial or finished.initial,
                 dead_share=finished.dead_share or self._run_dead,
@@ -550,13 +626,13 @@ class TrainTab(QWidget):
                 config=finished.config,
             )
         if adopt:
-            self.model_trained.emit(result.predictor)
+            self.model_trained.emit(run.predictor)
 
     def _on_failed(self, message: str) -> None:
         if self._closing:
             return
         self.notice.show_message("error", f"Training failed: {message}")
-        self.log.appendPlainText(f"failed: {message}")
+        self._log(f"failed: {message}")
         self.message.emit(f"Training failed: {message}")
 
     def _on_done(self) -> None:
@@ -573,49 +649,105 @@ class TrainTab(QWidget):
         self._update_buttons()
         if not self._closing:
             self.running_changed.emit(False)
+            if self._save_after_run:
+                self._save_after_run = False
+                if self.can_save:
+                    self.save_model()
+                else:
+                    self.save_abandoned.emit()
 
-    # --- saving -------------------------------------------------------------------------
+    # --- the log ------------------------------------------------------------------------
 
-    def save_model(self, name: str | None = None) -> None:
-        """Save the last trained model under ``name`` (asked for when None), off the GUI thread.
+    def _log(self, text: str) -> None:
+        """Append a line; keep the newest line in view unless the user scrolled up to read."""
+        bar = self.log.verticalScrollBar()
+        follow = self._log_follows or bar.value() >= bar.maximum()
+        self.log.appendPlainText(text)
+        if follow:
+            self._log_follows = True
+            # Qt's own "follow" test fails while the widget is hidden or its layout lags
+            # (quick Start/Stop clicks): once behind, it never caught up again.
+            self.log.moveCursor(QTextCursor.MoveOperation.End)
+            bar.setValue(bar.maximum())
+
+    def _log_scrolled(self, _action: int) -> None:
+        bar = self.log.verticalScrollBar()
+        # actionTriggered comes before the move: judge where it ends once it has moved.
+        QTimer.singleShot(0, lambda: setattr(self, "_log_follows", bar.value() >= bar.maximum()))
+
+    # --- saving ----------------------------------------------------------------------
+
+    def save_model(
+        self, name: str | None = None, run: SessionRun | None = None, *, overwrite: bool = False
+    ) -> None:
+        """Save ``run`` (default: the current model's run, else the newest unsaved one) as
+        ``name``, off the GUI thread; with no name, open the save dialog (not blocking).
 
         Errors appear in a dialog; success emits ``model_saved`` and ``message``.
         """
         if not self.can_save:
             return
-        result = self._unsaved
-        assert result is not None and result.meta is not None
-        overwrite = False
+        run = run or self._default_run()
+        if run is None:
+            return
         if name is None:
-            default = f"mlp-{time.strftime('%Y%m%d-%H%M')}"
-            name, ok = QInputDialog.getText(self, "Save model", "Model name:", text=default)
-            if not ok:
-                return
-            name = name.strip()
-            if self._exists(name):
-                answer = QMessageBox.question(
-                    self, "Save model", f"A model named {name!r} exists. Replace it?"
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    return
-                overwrite = True
-        try:
-            from digitpad.store import check_name
+            self._open_save_dialog(run)
+            return
+        from digitpad.store import check_save_name
 
-            check_name(name)
+        try:
+            check_save_name(name)
         except StoreError as exc:
             self._show_save_error(str(exc))
             return
-        saver = SaveWorker(
-            name, result.finished.model, result.meta, self._store, overwrite=overwrite
+        self._start_saving(run, name, self._store, overwrite)
+
+    def save_after_run(self) -> None:
+        """Stop a run under way and offer to save it once it has stopped; else save now."""
+        if self._worker is None:
+            self.save_model()
+            return
+        self._save_after_run = True
+        self.stop()
+
+    def _default_run(self) -> SessionRun | None:
+        unsaved = self.unsaved_runs()
+        current = self.run_of(self._current)
+        if current in unsaved:
+            return current
+        return unsaved[-1] if unsaved else None
+
+    def _open_save_dialog(self, run: SessionRun) -> None:
+        from digitpad.gui.save_dialog import SaveModelDialog
+        from digitpad.paths import user_store_dir
+
+        started = run.label.started.replace(":", "")[:4]
+        default = f"mlp-{time.strftime('%Y%m%d')}-{started}"
+        dialog = SaveModelDialog(
+            self.unsaved_runs(), run, default, self._exists, str(user_store_dir(self._store)), self
         )
-        saver.saved.connect(lambda folder: self._on_saved(name, folder, result))
-        saver.failed.connect(self._show_save_error)
+        dialog.accepted.connect(
+            lambda: self.save_model(dialog.name, dialog.run, overwrite=dialog.overwrite)
+        )
+        dialog.rejected.connect(self.save_abandoned)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(lambda _code: setattr(self, "save_dialog", None))
+        self.save_dialog = dialog
+        dialog.open()
+
+    def _start_saving(self, run: SessionRun, name: str, store: str | None, overwrite: bool) -> None:
+        # A run from the training process is saved there (the window never loads Keras); a
+        # run trained in this process is rebuilt from its NumPy weights in the save thread.
+        trained = run.result.finished.model
+        model = trained if isinstance(trained, RemoteModel) else run.predictor
+        saver = SaveWorker(name, model, run.result.meta, store, overwrite=overwrite)
+        saver.saved.connect(lambda folder: self._on_saved(name, folder, run))
+        saver.failed.connect(lambda message: self._show_save_error(message, run, name))
         saver.finished.connect(self._release_saver)
         self._saver = saver
         self.saveable_changed.emit(False)
         self._update_buttons()
-        self.notice.show_message("info", f"Saving {name}…")
+        self.notice.show_message("info", f"Saving {run.label.name} as {name}…")
         saver.start()
 
     def _exists(self, name: str) -> bool:
@@ -624,31 +756,49 @@ class TrainTab(QWidget):
 
         return name in ModelStore(user_store_dir(self._store))
 
-    def _on_saved(self, name: str, folder: str, result: TrainResult) -> None:
+    def _on_saved(self, name: str, folder: str, run: SessionRun) -> None:
         if self._closing:
             return
-        if self._unsaved is result:
-            self._unsaved = None
-        self.notice.show_message("info", f"Saved as {name} in {folder}.")
-        self.log.appendPlainText(f"saved as {name}: {folder}")
+        run.saved_as = name
+        self.runs_changed.emit()
+        self.notice.show_message("info", f"Saved {run.label.name} as {name} in {folder}.")
+        self._log(f"saved {run.label.name} as {name}: {folder}")
         self.message.emit(f"Saved model {name}")
-        old = result.predictor
-        assert old is not None
+        old = run.predictor
         self.model_saved.emit(
             Predictor(old.layers, old.activation, name, {**old.meta, "name": name})
         )
 
-    def _show_save_error(self, message: str) -> None:
+    def _show_save_error(
+        self, message: str, run: SessionRun | None = None, name: str | None = None
+    ) -> None:
         if self._closing:
             return
+        self.save_abandoned.emit()
+        if run is not None:
+            message += (
+                f"\n\n{run.label.name} is kept until you close digitpad (File › Open model): "
+                "save it again, or in another folder."
+            )
         self.notice.show_message("error", f"Could not save: {message}")
         # Non-blocking, so a test or a running training is never held up by the dialog.
         box = QMessageBox(
             QMessageBox.Icon.Warning, "Could not save the model", message, parent=self
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.addButton(QMessageBox.StandardButton.Ok)
+        if run is not None and name is not None:
+            elsewhere = box.addButton("Save in another folder…", QMessageBox.ButtonRole.ActionRole)
+            elsewhere.clicked.connect(lambda: self.save_elsewhere(run, name))
         box.open()
         self.error_box = box
+
+    def save_elsewhere(self, run: SessionRun, name: str) -> None:
+        """Ask for a folder and save ``run`` there as ``name`` (after the store failed)."""
+        folder = QFileDialog.getExistingDirectory(self, f"Save {name} in folder")
+        if not folder or self._saver is not None or not run.unsaved:
+            return
+        self._start_saving(run, name, folder, overwrite=False)
 
     def _release_saver(self) -> None:
         saver, self._saver = self._saver, None

@@ -242,8 +242,24 @@ class TrainWorker(QThread):
         return TrainResult(finished, predictor, meta, data_sha256)
 
 
+def _as_keras(model: Any, meta: dict[str, Any]) -> Any:
+    """A Keras model for ``model``: as is, or rebuilt from a :class:`Predictor`'s weights and
+    the run's config (so a kept run needs no Keras object until it is saved)."""
+    from digitpad.inference import Predictor
+
+    if not isinstance(model, Predictor):
+        return model
+    from digitpad.config import TrainConfig
+    from digitpad.model import build_model
+
+    keras_model = build_model(TrainConfig.from_dict(meta["config"]))
+    keras_model.set_weights([array for pair in model.layers for array in pair])
+    return keras_model
+
+
 class SaveWorker(QThread):
-    """Saves a trained Keras model to the user's store in its own thread.
+    """Saves a trained model (Keras, or a :class:`Predictor` of a kept run) to the user's store
+    in its own thread.
 
     ``saved`` carries the model's folder (as a string); ``failed`` a readable message.
     """
@@ -282,7 +298,8 @@ class SaveWorker(QThread):
                 )
             else:
                 store = ModelStore(folder_of_store)
-                folder = store.save(self.name, self._model, self._meta, overwrite=self._overwrite)
+                model = _as_keras(self._model, self._meta)
+                folder = store.save(self.name, model, self._meta, overwrite=self._overwrite)
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
                 _report_bug(exc)

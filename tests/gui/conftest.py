@@ -5,7 +5,23 @@ from __future__ import annotations
 import pytest
 from gui_support import small_data
 
+from digitpad.gui import main_window
 from digitpad.gui.train_tab import TrainTab
+
+
+@pytest.fixture(autouse=True)
+def discard_on_close(monkeypatch):
+    """Closing a window with unsaved runs asks Save/Discard/Cancel in a modal box that would
+    block an offscreen test: tests answer Discard unless they replace this; the list says
+    what was asked."""
+    asked: list[str] = []
+
+    def discard(parent, text):
+        asked.append(text)
+        return main_window.Answer.Discard
+
+    monkeypatch.setattr(main_window, "ask_about_unsaved", discard)
+    return asked
 
 
 @pytest.fixture

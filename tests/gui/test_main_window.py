@@ -239,3 +239,189 @@ def test_the_window_modules_import_neither_tensorflow_nor_matplotlib(tmp_path):
         [sys.executable, "-c", code], env=_clean_env(tmp_path), capture_output=True, text=True
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def train_once(qtbot, window, hidden=(16,)):
+    tab = window.train_tab
+    tab.form.set_config(TrainConfig(hidden=hidden, epochs=1, batch_size=50))
+    with qtbot.waitSignal(window.current_model.changed, timeout=RUN_TIMEOUT_MS):
+        tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running, timeout=RUN_TIMEOUT_MS)
+    return tab.runs[-1]
+
+
+def answer(monkeypatch, reply):
+    from digitpad.gui import main_window
+
+    asked = []
+
+    def ask(parent, text):
+        asked.append(text)
+        return reply
+
+    monkeypatch.setattr(main_window, "ask_about_unsaved", ask)
+    return asked
+
+
+def test_closing_with_nothing_unsaved_asks_nothing(qtbot, window, discard_on_close):
+    window.close()
+    assert discard_on_close == [] and not window.isVisible()
+
+
+def test_closing_with_an_unsaved_run_asks_and_cancel_keeps_everything(qtbot, window, monkeypatch):
+    from digitpad.gui.main_window import Answer
+
+    run = train_once(qtbot, window)
+    asked = answer(monkeypatch, Answer.Cancel)
+    window.close()
+    assert len(asked) == 1 and run.label.name in asked[0] and f"{run.test_accuracy:.2%}" in asked[0]
+    assert window.isVisible() and window.train_tab.runs == [run]
+
+    asked = answer(monkeypatch, Answer.Discard)
+    window.quit_action.trigger()  # Ctrl+Q asks the same question
+    assert len(asked) == 1 and not window.isVisible()
+
+
+def test_closing_mid_training_asks_and_cancel_lets_it_run(qtbot, window, monkeypatch):
+    from digitpad.gui.main_window import Answer
+
+    tab = window.train_tab
+    tab.form.set_config(TrainConfig(hidden=(16,), epochs=1000, batch_size=50))
+    tab.start()
+    qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_TIMEOUT_MS)
+    asked = answer(monkeypatch, Answer.Cancel)
+    window.close()
+    assert "under way" in asked[0] and window.isVisible() and tab.is_running
+    with qtbot.waitSignal(tab.running_changed, timeout=5000):
+        tab.stop()
+
+
+def test_save_on_close_saves_the_run_then_closes(qtbot, window, monkeypatch, user_store):
+    from digitpad.gui.main_window import Answer
+
+    run = train_once(qtbot, window)
+    answer(monkeypatch, Answer.Save)
+    window.close()
+    assert window.isVisible()
+    dialog = window.train_tab.save_dialog
+    assert dialog is not None and dialog.run is run
+    dialog.name_edit.setText("kept-on-close")
+    dialog.accept()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=RUN_TIMEOUT_MS)
+    assert (user_store / "kept-on-close" / "model.keras").is_file()
+
+
+def test_save_on_close_mid_run_stops_and_offers_that_run(qtbot, window, monkeypatch):
+    from digitpad.gui.main_window import Answer
+
+    tab = window.train_tab
+    tab.form.set_config(TrainConfig(hidden=(16,), epochs=1000, batch_size=50))
+    tab.start()
+    qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_TIMEOUT_MS)
+    answer(monkeypatch, Answer.Save)
+    window.close()
+    qtbot.waitUntil(lambda: tab.save_dialog is not None, timeout=RUN_TIMEOUT_MS)
+    assert tab.save_dialog.run is tab.runs[-1] and tab.runs[-1].label.partial
+    tab.save_dialog.reject()  # cancelling the save cancels the close
+    assert window.isVisible()
+
+
+def test_every_run_of_the_session_can_be_opened_again(qtbot, window):
+    first = train_once(qtbot, window, hidden=(16,))
+    second = train_once(qtbot, window, hidden=(24,))
+    assert window.current_model.predictor is second.predictor
+
+    dialog = window.model_picker()
+    qtbot.addWidget(dialog)
+    names = [dialog.tree.topLevelItem(i).text(0) for i in range(dialog.tree.topLevelItemCount())]
+    assert names[:2] == [second.label.name, first.label.name] and "default" in names
+    assert dialog.selected() is second  # the current model is preselected
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(1))
+    assert window.use(dialog.selected())
+    assert window.current_model.predictor is first.predictor
+    assert first.label.name in window.model_label.text()
+    assert first.label.name in window.train_tab.notice.text.text()
+
+
+def test_the_bundled_default_opens_even_if_an_old_user_default_exists(qtbot, user_store, settings):
+    shutil.copytree(bundled_store_dir() / "default", user_store / "default")
+    meta_path = user_store / "default" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["metrics"]["test_accuracy"] = 0.5
+    meta_path.write_text(json.dumps(meta))
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    assert win.current_model.predictor.test_accuracy > 0.97
+    dialog = win.model_picker()
+    qtbot.addWidget(dialog)
+    wheres = [dialog.tree.topLevelItem(i).text(3) for i in range(dialog.tree.topLevelItemCount())]
+    assert any(w.startswith("yours") and str(user_store / "default") in w for w in wheres)
+    assert "bundled" in wheres
+    win.close()
+
+
+def test_a_store_that_is_a_file_is_said_at_once(qtbot, tmp_path, settings):
+    afile = tmp_path / "file.txt"
+    afile.write_text("x")
+    win = MainWindow(store=str(afile), settings=settings)
+    qtbot.addWidget(win)
+    assert win.current_model.predictor.name == "default"
+    assert "not a model store" in win.statusBar().currentMessage()
+    dialog = win.model_picker()  # still lists the bundled model
+    qtbot.addWidget(dialog)
+    assert dialog.tree.topLevelItemCount() >= 1
+    win.close()
+
+
+def test_a_failed_save_keeps_the_run_and_can_go_to_another_folder(
+    qtbot, window, monkeypatch, tmp_path
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    from digitpad.errors import StoreError
+    from digitpad.store import ModelStore
+
+    run = train_once(qtbot, window)
+    real_save = ModelStore.save
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+
+    def full(self, name, *args, **kwargs):
+        if self.root != other:
+            raise StoreError("could not save (No space left on device)")
+        return real_save(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(ModelStore, "save", full)
+    tab = window.train_tab
+    tab.save_model("full")
+    qtbot.waitUntil(lambda: tab.error_box is not None and tab.error_box.isVisible(), timeout=10_000)
+    assert "No space" in tab.error_box.text() and "kept" in tab.error_box.text()
+    qtbot.waitUntil(lambda: tab._saver is None)
+    assert run.unsaved and tab.can_save
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(other))
+    button = next(b for b in tab.error_box.buttons() if "another folder" in b.text())
+    with qtbot.waitSignal(tab.model_saved, timeout=RUN_TIMEOUT_MS):
+        button.click()
+    assert (other / "full" / "model.keras").is_file() and run.saved_as == "full"
+
+
+def test_settings_go_to_digitpad_settings_and_never_to_the_users(
+    qtbot, user_store, tmp_path, monkeypatch
+):
+    path = tmp_path / "mine.ini"
+    monkeypatch.setenv("DIGITPAD_SETTINGS", str(path))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win._settings.fileName() == str(path)
+    win.tabs.setCurrentIndex(3)
+    win.close()
+    assert QSettings(str(path), QSettings.Format.IniFormat).value("window/tab") in (3, "3")
+
+
+def test_the_suite_keeps_settings_and_models_in_its_sandbox(qapp):
+    # tests/conftest.py points every place digitpad writes into a temporary folder.
+    home = str(Path.home())
+    for variable in ("DIGITPAD_SETTINGS", "DIGITPAD_STORE", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        assert not os.environ[variable].startswith(os.path.join(home, ".")), variable
+    assert QSettings().fileName().startswith(os.environ["XDG_CONFIG_HOME"])
