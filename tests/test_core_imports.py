@@ -11,6 +11,7 @@ CORE = [
     "cli",
     "config",
     "data",
+    "drawings",
     "errors",
     "evaluation",
     "image_files",
@@ -33,6 +34,7 @@ CANVAS_PATH = [
     "preprocess",
     "browse",
     "insight",
+    "drawings",
 ]
 
 
