@@ -73,6 +73,8 @@ class TeachSettings:
     share_per_digit: float = SHARE_PER_DIGIT
     augment_strength: float = 1.0
     """``digitpad.augment`` strength for the drawings' variants."""
+    train_layers: int = 0
+    """Fine-tune only the last this many Dense layers (0: all of them)."""
     holdout: float = DEFAULT_HOLDOUT
     chunk_steps: int = 25
     """Steps per compiled call: progress, curves and a cancel come between chunks."""
@@ -91,6 +93,7 @@ class TeachSettings:
             "distill": 0 <= self.distill <= 1,
             "share_per_digit": 0 < self.share_per_digit <= MAX_PERSONAL_SHARE,
             "augment_strength": 0 <= self.augment_strength <= 2,
+            "train_layers": 0 <= self.train_layers <= 16,
             "holdout": 0 <= self.holdout < 1,
             "chunk_steps": 1 <= self.chunk_steps <= 10_000,
             "validation_images": self.validation_images >= 0,
@@ -456,10 +459,13 @@ class _FineTuner:
         self._x_val = tf.constant(val.x[: settings.validation_images])
         self._y_val = val.y[: settings.validation_images]
 
-        optimizer = _adam(settings.learning_rate)
-        optimizer.build(model.trainable_variables)
-        self._optimizer = optimizer
         variables = model.trainable_variables
+        if settings.train_layers:
+            # Each Dense layer holds a kernel and a bias, input to output.
+            variables = variables[-2 * settings.train_layers :]
+        optimizer = _adam(settings.learning_rate)
+        optimizer.build(variables)
+        self._optimizer = optimizer
         anchors = [tf.constant(v.numpy()) for v in variables]
         anchor = tf.constant(settings.anchor, tf.float32)
         personal = self._personal
