@@ -99,6 +99,7 @@ def test_teaching_learns_the_drawings_and_keeps_mnist(mnist, base_store, tmp_pat
     assert mnist_after >= mnist_before - 0.02
     meta = taught.meta
     assert meta["taught"]["base"] == "tiny"
+    assert meta["taught"]["blend"] in FAST.blend_steps
     assert meta["taught"]["drawings_per_digit"][2:4] == [6, 6]
     assert meta["metrics"]["test_accuracy"] == pytest.approx(finished.after.test_accuracy)
     assert meta["created"]
