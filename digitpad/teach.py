@@ -280,6 +280,9 @@ def teach(
             tuner.validation_accuracy(),
         )
 
+    if control.cancelled:  # a Stop during the last chunk still means: keep nothing
+        yield TeachFinished("cancelled", f"stopped at step {step}: nothing saved", base_name)
+        return
     train_set = drawings.subset(train_idx)
     alpha = tuner.blend_back(predictor, train_set, settings.blend_steps)
     model = tuner.model
