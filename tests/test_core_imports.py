@@ -21,6 +21,7 @@ CORE = [
     "paths",
     "preprocess",
     "store",
+    "teach",
     "training",
 ]
 CANVAS_PATH = [

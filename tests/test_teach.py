@@ -265,3 +265,16 @@ def test_cli_teach_bad_folders_exit_2(tmp_path, capsys):
     assert err.strip().splitlines()[-1].startswith("digitpad teach: error: ")
     assert main(["teach", str(tmp_path / "junk"), "--holdout", "1.5"]) == 2
     assert "--holdout" in capsys.readouterr().err
+
+
+def test_importing_teach_and_drawings_loads_no_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, digitpad.teach, digitpad.drawings; print('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "digitpad.teach" in loaded
+    assert "tensorflow" not in loaded and "keras" not in loaded and "PIL" not in loaded
