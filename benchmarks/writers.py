@@ -122,6 +122,15 @@ def habits(points: np.ndarray, digit: int, writer: Writer, rng: np.random.Genera
         stem = upper[upper[:, 1] >= centre_x]
         if len(arm) and len(stem):
             extra.append(segment(arm[np.argmin(arm[:, 0])], stem[np.argmin(stem[:, 0])]))
+        # A closed 4 is told from a 9 by its crossbar running through the stem; many MNIST 4s
+        # stop it at the stem, and closing those draws a 9 (a person reads it as 9 too).
+        middle = points[(points[:, 0] > top + 0.3 * height) & (points[:, 0] < top + 0.8 * height)]
+        left_part = middle[middle[:, 1] < centre_x - 0.05 * (right - left)]
+        if len(left_part):
+            corner = left_part[np.argmax(left_part[:, 0])]
+            level = points[np.abs(points[:, 0] - corner[0]) < 0.05 * height]
+            end_x = max(level[:, 1].max(), centre_x) + 0.15 * height
+            extra.append(segment(corner, np.array([corner[0], end_x])))
     if digit == 0 and writer.slashed_zero:
         width = right - left
         extra.append(
