@@ -178,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", help="the file or folder to write (default: next to you)")
     export.add_argument("--overwrite", action="store_true", help="replace what is there")
     _add_common(export)
+    teach = sub.add_parser("teach", help="fine-tune a model on your drawings (a folder per digit)")
+    teach.add_argument("folder", metavar="DIR", help="a subfolder per digit 0 … 9 of images")
+    teach.add_argument("--base", help="model to start from (default: the default)")
+    teach.add_argument("--name", help="save under this name (default: BASE-mine)")
+    teach.add_argument("--holdout", type=float, default=0.2, help="share held out to test, [0, 1)")
+    teach.add_argument("--overwrite", action="store_true", help="replace a model of that name")
+    _add_common(teach)
     return parser
 
 
@@ -494,6 +501,118 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_teach(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from digitpad.data import load_mnist
+    from digitpad.drawings import DIGITS, DrawingFolder
+    from digitpad.paths import user_store_dir
+    from digitpad.store import ModelStore
+    from digitpad.teach import TeachControl, TeachSettings, teach
+
+    folder = Path(args.folder).expanduser()
+    if not folder.is_dir():
+        raise DigitpadError(f"{folder}: no such folder")
+    if not 0 <= args.holdout < 1:
+        raise DigitpadError(f"--holdout must be in [0, 1), not {args.holdout}")
+    drawings = DrawingFolder(folder).load()
+    for problem in drawings.skipped:
+        print(f"digitpad teach: skipped {problem}", file=sys.stderr)
+    counts = drawings.counts()
+    unusable = [d for d in DIGITS if (folder / d).is_dir() and not counts[int(d)]]
+    for digit in unusable:
+        print(f"digitpad teach: digit {digit}: no usable drawing, not taught", file=sys.stderr)
+    if not len(drawings):
+        raise DigitpadError(
+            f"{folder}: no usable drawings (expected a subfolder per digit 0 … 9 of images)"
+        )
+    store = ModelStore(user_store_dir(args.store))
+    data = load_mnist(args.data, verify=not args.no_verify)
+    control = TeachControl()
+    events = teach(
+        drawings,
+        data,
+        base=args.base,
+        user_store=args.store,
+        store=store,
+        name=args.name,
+        overwrite=args.overwrite,
+        settings=TeachSettings(holdout=args.holdout),
+        control=control,
+    )
+    with _cancel_on_interrupt(control):
+        started, finished = _run_teach_with_progress(events, quiet=args.json)
+    if not finished.ok:
+        _report(args, {"status": "cancelled", "message": finished.message}, "stopped: not saved")
+        return EXIT_INTERRUPTED
+    result = {
+        "status": finished.status,
+        "base": finished.base,
+        "name": finished.path.name if finished.path else None,
+        "path": str(finished.path) if finished.path else None,
+        "test_accuracy": finished.after.test_accuracy,
+        "test_accuracy_before": finished.before.test_accuracy,
+        "personal_accuracy_before": finished.before.personal_accuracy,
+        "personal_accuracy_after": finished.after.personal_accuracy,
+        "note": started.note or None,
+        "trained_per_digit": started.train_counts,
+        "held_out_per_digit": started.held_out_counts,
+        "changed": [vars(change) for change in finished.changes],
+        "skipped": [{"path": str(p.path), "reason": p.reason} for p in drawings.skipped],
+        "seconds": round(finished.seconds, 2),
+    }
+    _report(args, result, _teach_text(result))
+    return 0
+
+
+def _run_teach_with_progress(events: Any, *, quiet: bool) -> tuple[Any, Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from digitpad import teach
+
+    console = Console(stderr=True, quiet=quiet)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TextColumn("{task.fields[stats]}"),
+        TimeRemainingColumn(),
+    )
+    started = finished = None
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("scoring the base model", total=None, stats="")
+        for event in events:
+            if isinstance(event, teach.TeachStarted):
+                started = event
+                bar.update(task, total=event.total_steps, description="loading TensorFlow")
+            elif isinstance(event, teach.TeachProgress):
+                stats = f"loss {event.loss:.4f}  yours {event.personal_accuracy:.1%}"
+                bar.update(task, completed=event.step, stats=stats, description="learning")
+            elif isinstance(event, teach.TeachFinished):
+                finished = event
+    return started, finished
+
+
+def _teach_text(result: dict[str, Any]) -> str:
+    trained, held = sum(result["trained_per_digit"]), sum(result["held_out_per_digit"])
+    lines = [f"learnt from {trained} drawings, {held} held out, in {result['seconds']:.1f}s"]
+    if result["personal_accuracy_after"] is not None:
+        lines.append(
+            f"your handwriting ({held} held-out drawings): "
+            f"{result['personal_accuracy_before']:.1%} → {result['personal_accuracy_after']:.1%}"
+        )
+    else:
+        lines.append(f"your handwriting: {result['note']}")
+    lines.append(
+        f"MNIST test: {result['test_accuracy_before']:.2%} → {result['test_accuracy']:.2%}"
+    )
+    lines.append(f"{len(result['changed'])} of your drawings changed answer")
+    if result["path"]:
+        lines.append(f"saved as {result['name']} in {result['path']}")
+    return "\n".join(lines)
+
+
 _COMMANDS = {
     "app": _cmd_app,
     "train": _cmd_train,
@@ -502,6 +621,7 @@ _COMMANDS = {
     "delete": _cmd_delete,
     "predict": _cmd_predict,
     "export": _cmd_export,
+    "teach": _cmd_teach,
 }
 
 

@@ -13,6 +13,7 @@ CORE = [
     "curves",
     "data",
     "desktop_entry",
+    "drawings",
     "errors",
     "evaluation",
     "export",
@@ -34,6 +35,7 @@ CORE = [
     "surgery",
     "tensorboard_log",
     "tf_setup",
+    "teach",
     "training",
     "training.events",
     "training.control",
@@ -59,6 +61,7 @@ CANVAS_PATH = [
     "surgery",
     "robustness",
     "progress",
+    "drawings",
 ]
 
 

@@ -1,0 +1,587 @@
+"""Teach a stored model the user's handwriting: ``teach(...)`` is a generator of progress events.
+
+Few-shot fine-tuning of the whole MLP, starting from a stored model's weights:
+
+- the user's drawings (through ``to_mnist``) are each augmented many times
+  (``digitpad.augment``), so a handful per digit becomes a few thousand varied images;
+- every batch mixes them with *replay* of MNIST training images (augmented as the base model's
+  own training was), so the network keeps what it knew: without replay, a few hundred steps on
+  one writer's 4s teach it to call everything with a closed loop a 4 (catastrophic forgetting);
+- the drawings' share of each batch grows with the number of digits taught (SHARE_PER_DIGIT
+  each), so teaching only 4s does not shift the network's prior toward answering 4;
+- a pull toward the base weights (an L2 penalty on the change, "L2-SP") keeps the network near
+  the solution MNIST found, which is what lets a few hundred steps help without harm.
+
+Part of the drawings is held out by a hash of each drawing's key (``digitpad.drawings``) and
+never trained on; the before/after scores on it are the honest measure.
+
+Like ``digitpad.training.train``, one engine serves two front ends: the CLI loops over the
+events with a progress bar, a Qt worker forwards them as signals. A :class:`TeachControl`
+cancels between chunks of steps; a cancelled run saves nothing. TensorFlow is imported when the
+run starts, never at import.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitpad.data import Mnist
+from digitpad.drawings import DEFAULT_HOLDOUT, DrawingSet, holdout_split
+from digitpad.errors import DigitpadError
+from digitpad.evaluation import evaluate_probabilities
+from digitpad.inference import Predictor, predictor_from_folder
+from digitpad.store import ModelStore, check_name, find_model
+
+SUFFIX = "-mine"
+"""Added to the base model's name for the taught model's default name."""
+
+SHARE_PER_DIGIT = 0.03
+"""Share of each batch given to the drawings of each digit taught (the rest is MNIST replay).
+0.05 learnt the drawings no better on the benchmark's writers and lost more MNIST."""
+
+MAX_PERSONAL_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class TeachSettings:
+    """How a fine-tuning run goes; the defaults are what benchmarks/teach.py measures."""
+
+    steps: int = 300
+    batch_size: int = 128
+    learning_rate: float = 2e-4
+    """Adam's step size at the start; it falls to zero along a half cosine."""
+    anchor: float = 1e-3
+    """Weight of the L2 pull toward the base weights (sum of squared changes)."""
+    pool_size: int = 4096
+    """Augmented variants of the user's training drawings made up front (at least 20 each)."""
+    replay_size: int = 8192
+    """MNIST training images replayed (drawn at random, fixed for the run)."""
+    replay_augment: bool = False
+    """Augment the replayed images too (costs about a second per 8,000 on a busy machine)."""
+    distill: float = 1.0
+    """Replay targets: 1 the base model's probabilities, 0 the true labels, or a blend."""
+    share_per_digit: float = SHARE_PER_DIGIT
+    augment_strength: float = 1.0
+    """``digitpad.augment`` strength for the drawings' variants."""
+    blend_steps: tuple[float, ...] = (0.7, 0.8, 0.9, 1.0)
+    """Shares of the fine-tuned change tried when blending back toward the base (see
+    ``_FineTuner.blend_back``); (1.0,) keeps the fine-tuned weights as they are."""
+    train_layers: int = 0
+    """Fine-tune only the last this many Dense layers (0: all of them)."""
+    holdout: float = DEFAULT_HOLDOUT
+    chunk_steps: int = 25
+    """Steps per compiled call: progress, curves and a cancel come between chunks."""
+    validation_images: int = 2000
+    """MNIST validation images scored between chunks for the live curve."""
+    seed: int = 0
+
+    def validate(self) -> TeachSettings:
+        checks = {
+            "steps": 1 <= self.steps <= 100_000,
+            "batch_size": 2 <= self.batch_size <= 4096,
+            "learning_rate": 0 < self.learning_rate <= 1,
+            "anchor": 0 <= self.anchor <= 10,
+            "pool_size": 1 <= self.pool_size <= 1_000_000,
+            "replay_size": 1 <= self.replay_size <= 1_000_000,
+            "distill": 0 <= self.distill <= 1,
+            "share_per_digit": 0 < self.share_per_digit <= MAX_PERSONAL_SHARE,
+            "augment_strength": 0 <= self.augment_strength <= 2,
+            "train_layers": 0 <= self.train_layers <= 16,
+            "blend_steps": bool(self.blend_steps) and all(0 < a <= 1 for a in self.blend_steps),
+            "holdout": 0 <= self.holdout < 1,
+            "chunk_steps": 1 <= self.chunk_steps <= 10_000,
+            "validation_images": self.validation_images >= 0,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise DigitpadError(f"teach setting {bad[0]} is out of range ({getattr(self, bad[0])})")
+        return self
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A model's accuracy on the MNIST test set and on the user's held-out drawings (None
+    when none are held out), and its answer for every drawing."""
+
+    test_accuracy: float
+    personal_accuracy: float | None
+    answers: np.ndarray
+    test_metrics: dict[str, Any] = field(default_factory=dict)
+    """The MNIST test summary (per class, confusion) that `digitpad models` and the GUI read."""
+
+
+@dataclass(frozen=True)
+class TeachStarted:
+    base: str
+    total_steps: int
+    train_counts: list[int]
+    """Drawings trained on, per digit."""
+    held_out_counts: list[int]
+    before: Scores
+    note: str
+    """Why there is no held-out score, or an empty string."""
+
+
+@dataclass(frozen=True)
+class TeachProgress:
+    step: int
+    total_steps: int
+    loss: float
+    personal_accuracy: float
+    """On the augmented drawings of the last chunk's batches (training accuracy)."""
+    learning_rate: float
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total_steps if self.total_steps else 1.0
+
+
+@dataclass(frozen=True)
+class TeachValidated:
+    """Curves for the Train tab: accuracy on the held-out drawings (None if none) and on MNIST
+    validation images, after ``step`` steps."""
+
+    step: int
+    personal_accuracy: float | None
+    mnist_accuracy: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """A drawing whose answer changed: its key, true label, and the answers before and after."""
+
+    key: str
+    label: int
+    before: int
+    after: int
+    held_out: bool
+
+
+@dataclass(frozen=True)
+class TeachFinished:
+    """The end of a run: ``status`` is ``completed`` or ``cancelled`` (then nothing else is set
+    and nothing was saved)."""
+
+    status: str
+    message: str
+    base: str
+    before: Scores | None = None
+    after: Scores | None = None
+    changes: tuple[Change, ...] = ()
+    model: Any = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+TeachEvent = TeachStarted | TeachProgress | TeachValidated | TeachFinished
+
+
+class TeachControl:
+    """Cancel a run from another thread; the run checks between chunks."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+def default_name(base: str) -> str:
+    """The taught model's default name: ``<base>-mine`` (a taught model keeps its own name)."""
+    if base.endswith(SUFFIX):
+        return check_name(base)
+    return check_name(base[: 64 - len(SUFFIX)] + SUFFIX)
+
+
+def teach(
+    drawings: DrawingSet,
+    data: Mnist,
+    *,
+    base: str | Path | None = None,
+    user_store: str | Path | None = None,
+    store: ModelStore | None = None,
+    name: str | None = None,
+    overwrite: bool = False,
+    settings: TeachSettings | None = None,
+    control: TeachControl | None = None,
+) -> Iterator[TeachEvent]:
+    """Fine-tune the model ``base`` (a name or folder; None: the bundled default) on
+    ``drawings`` with replay of ``data``'s training images.
+
+    Yields :class:`TeachStarted`, then :class:`TeachProgress` and :class:`TeachValidated`
+    between chunks, and one :class:`TeachFinished`. When ``store`` is given, a completed run is
+    saved there under ``name`` (default :func:`default_name`) and the event holds its path.
+    Raises DigitpadError before any work for an unusable base, no drawings, or a taken name.
+    """
+    settings = (settings or TeachSettings()).validate()
+    control = control or TeachControl()
+    started = time.perf_counter()
+    folder = find_model(base, user_store)
+    predictor = predictor_from_folder(folder)
+    base_name = predictor.name
+    if store is not None:
+        name = check_name(name or default_name(base_name))
+        if name in store and not overwrite:
+            raise DigitpadError(f"a model named {name!r} already exists in {store.root}")
+    if len(drawings) == 0:
+        raise DigitpadError("no drawings to learn from")
+    train_idx, held_idx = holdout_split(drawings.labels, drawings.keys, settings.holdout)
+    note = _holdout_note(len(drawings), len(held_idx), settings.holdout)
+    before = _scores(predictor, drawings, held_idx, data)
+    total = settings.steps
+    yield TeachStarted(
+        base_name,
+        total,
+        _counts(drawings.labels[train_idx]),
+        _counts(drawings.labels[held_idx]),
+        before,
+        note,
+    )
+
+    if control.cancelled:
+        yield TeachFinished("cancelled", "cancelled before training", base_name)
+        return
+    tuner = _FineTuner(predictor, drawings.subset(train_idx), data, settings)
+    held_out = drawings.subset(held_idx)
+    step = 0
+    while step < total:
+        if control.cancelled:
+            yield TeachFinished(
+                "cancelled", f"stopped at step {step} of {total}: nothing saved", base_name
+            )
+            return
+        count = min(settings.chunk_steps, total - step)
+        rate = _cosine(settings.learning_rate, step, total)
+        loss, hits = tuner.run(count, rate)
+        step += count
+        yield TeachProgress(step, total, loss, hits, rate)
+        yield TeachValidated(
+            step,
+            tuner.accuracy(held_out.images, held_out.labels) if len(held_out) else None,
+            tuner.validation_accuracy(),
+        )
+
+    if control.cancelled:  # a Stop during the last chunk still means: keep nothing
+        yield TeachFinished("cancelled", f"stopped at step {step}: nothing saved", base_name)
+        return
+    train_set = drawings.subset(train_idx)
+    alpha = tuner.blend_back(predictor, train_set, settings.blend_steps)
+    model = tuner.model
+    after = _scores(tuner.predictor(predictor), drawings, held_idx, data)
+    held = set(held_idx.tolist())
+    changes = tuple(
+        Change(key, int(label), int(b), int(a), i in held)
+        for i, (key, label, b, a) in enumerate(
+            zip(drawings.keys, drawings.labels, before.answers, after.answers, strict=True)
+        )
+        if a != b
+    )
+    seconds = time.perf_counter() - started
+    meta = _meta(predictor, folder, drawings, train_idx, held_idx, before, after, data, settings)
+    meta["teach_seconds"] = round(seconds, 3)
+    meta["taught"]["blend"] = alpha
+    path = None
+    if store is not None and name is not None:
+        path = store.save(name, model, meta, overwrite=overwrite)
+    message = _summary(before, after)
+    yield TeachFinished(
+        "completed", message, base_name, before, after, changes, model, meta, path, seconds
+    )
+
+
+def teach_to_end(drawings: DrawingSet, data: Mnist, **kwargs: Any) -> TeachFinished:
+    """Run :func:`teach` and return its :class:`TeachFinished` event (scripts and tests)."""
+    finished = None
+    for event in teach(drawings, data, **kwargs):
+        if isinstance(event, TeachFinished):
+            finished = event
+    assert finished is not None
+    return finished
+
+
+def _holdout_note(total: int, held: int, fraction: float) -> str:
+    if fraction == 0:
+        return "nothing held out (--holdout 0): no personal before/after score"
+    if held == 0:
+        return (
+            f"too few drawings to hold any out ({total}; a digit needs at least 2, and about "
+            f"{fraction:.0%} of them are held out): no personal before/after score"
+        )
+    return ""
+
+
+def _counts(labels: np.ndarray) -> list[int]:
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=10)[:10].tolist()
+
+
+def _scores(predictor: Predictor, drawings: DrawingSet, held: np.ndarray, data: Mnist) -> Scores:
+    test = evaluate_probabilities(predictor.predict_proba(data.test.x), data.test.y)
+    answers = predictor.logits(drawings.images).argmax(axis=1) if len(drawings) else np.zeros(0)
+    personal = float(np.mean(answers[held] == drawings.labels[held])) if len(held) else None
+    return Scores(test.accuracy, personal, answers.astype(np.int64), test.summary())
+
+
+def _cosine(start: float, step: int, total: int) -> float:
+    """The learning rate for the chunk beginning at ``step``: a half cosine from ``start`` to 0."""
+    return start * 0.5 * (1.0 + math.cos(math.pi * step / total))
+
+
+def _summary(before: Scores, after: Scores) -> str:
+    parts = []
+    if before.personal_accuracy is not None and after.personal_accuracy is not None:
+        parts.append(
+            f"your handwriting: {before.personal_accuracy:.0%} → {after.personal_accuracy:.0%}"
+        )
+    parts.append(f"MNIST test: {before.test_accuracy:.2%} → {after.test_accuracy:.2%}")
+    return "; ".join(parts)
+
+
+def _meta(
+    predictor: Predictor,
+    folder: Path,
+    drawings: DrawingSet,
+    train_idx: np.ndarray,
+    held_idx: np.ndarray,
+    before: Scores,
+    after: Scores,
+    data: Mnist,
+    settings: TeachSettings,
+) -> dict[str, Any]:
+    """The taught model's meta.json: the base's config, new metrics, and what it was taught."""
+    import keras
+    import tensorflow as tf
+
+    from digitpad import __version__
+
+    base_meta = predictor.meta
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "completed",
+        "config": base_meta.get("config", {}),
+        "metrics": after.test_metrics,
+        "taught": {
+            "base": predictor.name,
+            "base_path": str(folder),
+            "base_created": base_meta.get("created"),
+            "drawings_per_digit": _counts(drawings.labels),
+            "trained_per_digit": _counts(drawings.labels[train_idx]),
+            "held_out_per_digit": _counts(drawings.labels[held_idx]),
+            "holdout": settings.holdout,
+            "trained_keys": sorted(drawings.keys[i] for i in train_idx),
+            "test_accuracy_before": before.test_accuracy,
+            "test_accuracy_after": after.test_accuracy,
+            "personal_accuracy_before": before.personal_accuracy,
+            "personal_accuracy_after": after.personal_accuracy,
+            "settings": asdict(settings),
+        },
+        "data_sha256": data.sha256,
+        "output": "logits",
+        "versions": {
+            "digitpad": __version__,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+
+
+class _FineTuner:
+    """The Keras model with the base weights, the data pools and one compiled chunk of steps."""
+
+    def __init__(
+        self, predictor: Predictor, drawings: DrawingSet, data: Mnist, settings: TeachSettings
+    ) -> None:
+        import tensorflow as tf
+
+        from digitpad.augment import augment_batch
+        from digitpad.config import TrainConfig
+        from digitpad.errors import ConfigError
+        from digitpad.model import build_model
+
+        self._tf = tf
+        try:
+            config = TrainConfig.from_dict(predictor.meta.get("config", {}))
+        except ConfigError as exc:
+            raise DigitpadError(f"model {predictor.name!r}: unusable config ({exc})") from None
+        model = build_model(config.replace(seed=settings.seed))
+        weights = [array for pair in predictor.layers for array in pair]
+        shapes = [tuple(v.shape) for v in model.get_weights()]
+        if shapes != [w.shape for w in weights]:
+            raise DigitpadError(f"model {predictor.name!r}: weights do not match its config")
+        model.set_weights(weights)
+        self.model = model
+        rng = np.random.default_rng(settings.seed)
+
+        # The user's drawings: the originals plus augmented variants, grouped by digit so that
+        # every taught digit gets the same share of the batch however many drawings it has.
+        copies = max(20, math.ceil(settings.pool_size / len(drawings)))
+        repeated = np.repeat(drawings.images, copies, axis=0)
+        pool = np.concatenate(
+            [drawings.images, augment_batch(repeated, rng, strength=settings.augment_strength)]
+        )
+        pool_labels = np.concatenate([drawings.labels, np.repeat(drawings.labels, copies)])
+        taught = np.unique(drawings.labels)
+        self._by_digit = [np.flatnonzero(pool_labels == d) for d in taught]
+        share = min(MAX_PERSONAL_SHARE, settings.share_per_digit * len(taught))
+        self._personal = max(1, round(settings.batch_size * share))
+        self._replay = settings.batch_size - self._personal
+
+        picks = rng.choice(len(data.train), min(settings.replay_size, len(data.train)), False)
+        replay = data.train.x[picks]
+        if settings.replay_augment:
+            replay = augment_batch(replay.reshape(-1, 28, 28), rng).reshape(len(picks), -1)
+        self._x = tf.constant(np.concatenate([pool.reshape(len(pool), -1), replay]))
+        # Replay targets: the base model's own answers (distillation), blended with the true
+        # labels. Matching the base's full distribution on MNIST keeps far more of what it knew
+        # than the labels alone, which a few hundred steps can satisfy with a different function.
+        base_probabilities = predictor.predict_proba(replay)
+        replay_targets = (
+            settings.distill * base_probabilities
+            + (1 - settings.distill) * np.eye(10, dtype=np.float32)[data.train.y[picks]]
+        )
+        personal_targets = np.eye(10, dtype=np.float32)[pool_labels]
+        self._y = tf.constant(np.concatenate([personal_targets, replay_targets]).astype(np.float32))
+        self._replay_offset = len(pool)
+        self._replay_count = len(picks)
+        self._rng = rng
+        self._batch = settings.batch_size
+        val = data.val if len(data.val) else data.test
+        self._x_val = tf.constant(val.x[: settings.validation_images])
+        self._y_val = val.y[: settings.validation_images]
+
+        variables = model.trainable_variables
+        if settings.train_layers:
+            # Each Dense layer holds a kernel and a bias, input to output.
+            variables = variables[-2 * settings.train_layers :]
+        optimizer = _adam(settings.learning_rate)
+        optimizer.build(variables)
+        self._optimizer = optimizer
+        anchors = [tf.constant(v.numpy()) for v in variables]
+        anchor = tf.constant(settings.anchor, tf.float32)
+        personal = self._personal
+
+        # Plain graph mode, no XLA: a run is a few hundred steps, and compiling would cost more
+        # than it saves.
+        @tf.function(reduce_retracing=True)
+        def run_chunk(x, y, batches):
+            loss_sum = tf.constant(0.0)
+            hits_sum = tf.constant(0.0)
+            for i in tf.range(tf.shape(batches)[0]):
+                xb = tf.gather(x, batches[i])
+                yb = tf.gather(y, batches[i])
+                with tf.GradientTape() as tape:
+                    logits = model(xb, training=True)
+                    loss = tf.reduce_mean(
+                        tf.nn.softmax_cross_entropy_with_logits(labels=yb, logits=logits)
+                    )
+                    drift = tf.add_n(
+                        [
+                            tf.reduce_sum(tf.square(v - a))
+                            for v, a in zip(variables, anchors, strict=True)
+                        ]
+                    )
+                    total = loss + anchor * drift
+                grads = tape.gradient(total, variables)
+                optimizer.apply_gradients(zip(grads, variables, strict=True))
+                answers = tf.argmax(logits[:personal], 1, output_type=tf.int32)
+                truth = tf.argmax(yb[:personal], 1, output_type=tf.int32)
+                hits_sum += tf.reduce_mean(tf.cast(answers == truth, tf.float32))
+                loss_sum += loss
+            return loss_sum, hits_sum
+
+        @tf.function(reduce_retracing=True)
+        def logits_of(x):
+            return model(x, training=False)
+
+        self._run_chunk = run_chunk
+        self._logits = logits_of
+
+    def run(self, steps: int, learning_rate: float) -> tuple[float, float]:
+        """Train ``steps`` steps; returns their mean loss and accuracy on the drawings."""
+        self._optimizer.learning_rate.assign(learning_rate)
+        rng = self._rng
+        digit = rng.integers(len(self._by_digit), size=(steps, self._personal))
+        personal = np.empty((steps, self._personal), np.int64)
+        for d, members in enumerate(self._by_digit):
+            mask = digit == d
+            personal[mask] = rng.choice(members, int(mask.sum()))
+        replay = self._replay_offset + rng.integers(self._replay_count, size=(steps, self._replay))
+        batches = np.concatenate([personal, replay], axis=1).astype(np.int32)
+        loss, hits = self._run_chunk(self._x, self._y, self._tf.constant(batches))
+        return float(loss) / steps, float(hits) / steps
+
+    def accuracy(self, images: np.ndarray, labels: np.ndarray) -> float:
+        logits = np.asarray(self._logits(self._tf.constant(images.reshape(len(images), -1))))
+        return float(np.mean(logits.argmax(axis=1) == labels))
+
+    def validation_accuracy(self) -> float:
+        logits = np.asarray(self._logits(self._x_val))
+        return float(np.mean(logits.argmax(axis=1) == self._y_val))
+
+    def blend_back(
+        self, base: Predictor, drawings: DrawingSet, choices: tuple[float, ...]
+    ) -> float:
+        """Move the weights back toward the base's as far as the training drawings allow.
+
+        Weight-space interpolation between a fine-tuned model and its start (WiSE-FT, Wortsman
+        et al. 2022) keeps more of the start's accuracy on its own data than the fine-tuned end
+        point, and most of the new skill. The smallest share of the change in ``choices`` that
+        still reads every training drawing the full change reads is kept (only training
+        drawings decide: the held-out ones stay unseen). Returns that share.
+        """
+        from digitpad.model import dense_weights
+
+        tuned = dense_weights(self.model)
+        images = drawings.images.reshape(len(drawings), -1)
+
+        def blended(alpha: float) -> list[np.ndarray]:
+            return [
+                alpha * new + (1 - alpha) * old
+                for pair_new, pair_old in zip(tuned, base.layers, strict=True)
+                for new, old in zip(pair_new, pair_old, strict=True)
+            ]
+
+        def right(weights: list[np.ndarray]) -> np.ndarray:
+            pairs = list(zip(weights[0::2], weights[1::2], strict=True))
+            answers = Predictor(pairs, base.activation).logits(images).argmax(axis=1)
+            return answers == drawings.labels
+
+        target = right(blended(1.0))
+        for alpha in sorted(choices):
+            weights = blended(alpha)
+            if alpha >= 1.0 or np.all(right(weights) >= target):
+                self.model.set_weights(weights)
+                return alpha
+        return 1.0
+
+    def predictor(self, base: Predictor) -> Predictor:
+        """A NumPy predictor with the current weights (and the base's activation)."""
+        from digitpad.model import dense_weights
+
+        return Predictor(dense_weights(self.model), base.activation, base.name, base.meta)
+
+
+def _adam(learning_rate: float):
+    import keras
+
+    return keras.optimizers.Adam(learning_rate=learning_rate)

@@ -1,0 +1,280 @@
+"""Fine-tuning on the user's drawings: it learns them, keeps MNIST, never trains on the held-out
+share, saves only a completed run; and the `digitpad teach` command around it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import digitpad.teach as teach_module
+from digitpad.cli import main
+from digitpad.data import load_mnist
+from digitpad.drawings import Drawing, DrawingFolder, DrawingSet, holdout_split
+from digitpad.errors import DigitpadError
+from digitpad.inference import load_predictor
+from digitpad.store import ModelStore
+from digitpad.teach import (
+    TeachControl,
+    TeachFinished,
+    TeachProgress,
+    TeachSettings,
+    TeachStarted,
+    default_name,
+    teach,
+    teach_to_end,
+)
+
+FAST = TeachSettings(
+    steps=150, learning_rate=2e-3, pool_size=600, replay_size=2000, validation_images=200
+)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist()
+
+
+@pytest.fixture(scope="module")
+def base_store(tmp_path_factory, mnist):
+    """A store holding 'tiny': a 784-64-10 MLP trained for two epochs on 10,000 images."""
+    import keras
+
+    from digitpad.config import TrainConfig
+    from digitpad.model import build_model
+
+    config = TrainConfig(hidden=(64,), init="he", epochs=2)
+    keras.utils.set_random_seed(0)
+    model = build_model(config)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    model.fit(mnist.train.x[:10000], mnist.train.y[:10000], batch_size=100, epochs=2, verbose=0)
+    store = ModelStore(tmp_path_factory.mktemp("base") / "store")
+    store.save("tiny", model, {"config": config.to_dict(), "metrics": {}})
+    return store
+
+
+def rotated_drawings(mnist, digits=(2, 3), per_digit=6, start=0) -> DrawingSet:
+    """MNIST test digits turned a quarter turn: a "hand" the base model cannot read."""
+    images, labels = [], []
+    for digit in digits:
+        members = np.flatnonzero(mnist.test.y == digit)[start : start + per_digit]
+        images.extend(np.rot90(mnist.test.images[i]) for i in members)
+        labels.extend([digit] * per_digit)
+    drawings = tuple(Drawing(Path(f"{d}/r{start}-{i}.png"), d) for i, d in enumerate(labels))
+    return DrawingSet(np.stack(images).astype(np.float32), np.array(labels), drawings)
+
+
+def accuracy(predictor, images, labels) -> float:
+    return float(np.mean(predictor.predict_proba(images).argmax(axis=1) == labels))
+
+
+def test_teaching_learns_the_drawings_and_keeps_mnist(mnist, base_store, tmp_path):
+    drawings = rotated_drawings(mnist)
+    store = ModelStore(tmp_path / "mine")
+    finished = teach_to_end(
+        drawings,
+        mnist,
+        base="tiny",
+        user_store=base_store.root,
+        store=store,
+        settings=_with(holdout=0.0),
+    )
+    assert finished.ok and finished.path == store.root / "tiny-mine"
+    base = load_predictor("tiny", base_store.root)
+    taught = load_predictor(finished.path)
+    before = accuracy(base, drawings.images, drawings.labels)
+    after = accuracy(taught, drawings.images, drawings.labels)
+    assert before < 0.5 and after >= 0.9
+    assert len(finished.changes) >= 6
+    subset = slice(0, 2000)
+    mnist_before = accuracy(base, mnist.test.x[subset], mnist.test.y[subset])
+    mnist_after = accuracy(taught, mnist.test.x[subset], mnist.test.y[subset])
+    assert mnist_after >= mnist_before - 0.02
+    meta = taught.meta
+    assert meta["taught"]["base"] == "tiny"
+    assert meta["taught"]["blend"] in FAST.blend_steps
+    assert meta["taught"]["drawings_per_digit"][2:4] == [6, 6]
+    assert meta["metrics"]["test_accuracy"] == pytest.approx(finished.after.test_accuracy)
+    assert meta["created"]
+
+
+def _with(**changes) -> TeachSettings:
+    return replace(FAST, **changes)
+
+
+def test_held_out_drawings_are_never_in_the_training_mix(mnist, base_store, monkeypatch):
+    drawings = rotated_drawings(mnist, digits=(0, 2, 3, 5), per_digit=10)
+    train_idx, held_idx = holdout_split(drawings.labels, drawings.keys, 0.3)
+    assert len(held_idx) >= 4
+    pools = []
+    original = teach_module._FineTuner.__init__
+
+    def spy(self, predictor, subset, data, settings):
+        original(self, predictor, subset, data, settings)
+        pools.append(np.asarray(self._x)[: self._replay_offset])
+
+    monkeypatch.setattr(teach_module._FineTuner, "__init__", spy)
+    finished = teach_to_end(
+        drawings, mnist, base="tiny", user_store=base_store.root, settings=_with(holdout=0.3)
+    )
+    pool = pools[0]
+    flat = drawings.images.reshape(len(drawings), -1)
+    distance = np.abs(flat[:, None, :] - pool[None, :, :]).max(axis=2).min(axis=1)
+    assert np.all(distance[train_idx] == 0)  # each training drawing is in the pool as drawn
+    assert np.all(distance[held_idx] > 0.1)  # no held-out drawing is, not even as drawn
+    trained_keys = set(finished.meta["taught"]["trained_keys"])
+    assert trained_keys == {drawings.keys[i] for i in train_idx}
+    assert finished.before.personal_accuracy is not None
+
+
+def test_a_run_cancelled_midway_saves_nothing(mnist, base_store, tmp_path):
+    store = ModelStore(tmp_path / "mine")
+    control = TeachControl()
+    seen = []
+    for event in teach(
+        rotated_drawings(mnist),
+        mnist,
+        base="tiny",
+        user_store=base_store.root,
+        store=store,
+        name="never",
+        settings=_with(chunk_steps=10),
+        control=control,
+    ):
+        seen.append(event)
+        if isinstance(event, TeachProgress):
+            control.cancel()
+    finished = seen[-1]
+    assert isinstance(finished, TeachFinished) and finished.status == "cancelled"
+    assert finished.model is None and finished.path is None
+    assert sum(isinstance(e, TeachProgress) for e in seen) == 1
+    assert store.names() == []
+    assert not (tmp_path / "mine").exists() or not list((tmp_path / "mine").iterdir())
+
+
+def test_events_come_in_order_with_counts(mnist, base_store):
+    events = list(
+        teach(
+            rotated_drawings(mnist, per_digit=1),
+            mnist,
+            base="tiny",
+            user_store=base_store.root,
+            settings=_with(steps=20, chunk_steps=10),
+        )
+    )
+    started = events[0]
+    assert isinstance(started, TeachStarted)
+    assert started.train_counts[2:4] == [1, 1] and sum(started.held_out_counts) == 0
+    assert "too few" in started.note and started.before.personal_accuracy is None
+    assert [e.step for e in events if isinstance(e, TeachProgress)] == [10, 20]
+    assert isinstance(events[-1], TeachFinished) and events[-1].after.personal_accuracy is None
+
+
+def test_bad_requests_fail_before_any_work(mnist, base_store, tmp_path):
+    empty = DrawingSet(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64), ())
+    with pytest.raises(DigitpadError, match="no drawings"):
+        next(teach(empty, mnist, base="tiny", user_store=base_store.root))
+    with pytest.raises(DigitpadError, match="no model named"):
+        next(teach(rotated_drawings(mnist), mnist, base="nope", user_store=base_store.root))
+    with pytest.raises(DigitpadError, match="already exists"):
+        next(
+            teach(
+                rotated_drawings(mnist),
+                mnist,
+                base="tiny",
+                user_store=base_store.root,
+                store=base_store,
+                name="tiny",
+            )
+        )
+    with pytest.raises(DigitpadError, match="steps"):
+        next(teach(rotated_drawings(mnist), mnist, settings=_with(steps=0)))
+
+
+def test_default_name_is_a_valid_store_name():
+    assert default_name("default") == "default-mine"
+    assert default_name("default-mine") == "default-mine"
+    assert len(default_name("x" * 64)) == 64
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def write_folder(root: Path, drawings: DrawingSet) -> None:
+    folder = DrawingFolder(root)
+    for image, label in zip(drawings.images, drawings.labels, strict=True):
+        folder.add(image, int(label))
+
+
+def test_cli_teach_prints_json_and_saves_a_loadable_model(
+    mnist, base_store, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(teach_module, "TeachSettings", lambda holdout: _with(holdout=holdout))
+    write_folder(tmp_path / "mine", rotated_drawings(mnist, per_digit=10))
+    (tmp_path / "mine" / "cats").mkdir()
+    (tmp_path / "mine" / "3" / "notes.txt").write_text("x")
+    store = tmp_path / "store"
+    for model in base_store.names():
+        shutil.copytree(base_store.root / model, store / model)
+    code = main(["teach", str(tmp_path / "mine"), "--base", "tiny", "--name", "tiny-me",
+                 "--store", str(store), "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)
+    assert {"test_accuracy", "personal_accuracy_before", "personal_accuracy_after", "path"} <= set(
+        result
+    )
+    assert result["path"] == str(store / "tiny-me")
+    assert load_predictor(result["path"]).name == "tiny-me"
+    assert "cats" in err and "notes.txt" in err
+
+
+def test_cli_teach_with_one_drawing_per_digit_reports_null_with_a_note(
+    mnist, base_store, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(teach_module, "TeachSettings", lambda holdout: _with(holdout=holdout))
+    write_folder(tmp_path / "mine", rotated_drawings(mnist, per_digit=1))
+    code = main(["teach", str(tmp_path / "mine"), "--base", "tiny", "--name", "one",
+                 "--store", str(base_store.root), "--json"])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0
+    result = json.loads(out)
+    assert result["personal_accuracy_before"] is None
+    assert result["personal_accuracy_after"] is None
+    assert "too few" in result["note"]
+    base_store.delete("one")
+
+
+def test_cli_teach_bad_folders_exit_2(tmp_path, capsys):
+    assert main(["teach", str(tmp_path / "missing"), "--name", "x"]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "junk" / "cats").mkdir(parents=True)
+    (tmp_path / "junk" / "4").mkdir()
+    (tmp_path / "junk" / "4" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    assert main(["teach", str(tmp_path / "junk"), "--name", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "skipped" in err and "broken.png" in err and "cats" in err
+    assert "digit 4: no usable drawing" in err
+    assert err.strip().splitlines()[-1].startswith("digitpad teach: error: ")
+    assert main(["teach", str(tmp_path / "junk"), "--holdout", "1.5"]) == 2
+    assert "--holdout" in capsys.readouterr().err
+
+
+def test_importing_teach_and_drawings_loads_no_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, digitpad.teach, digitpad.drawings; print('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "digitpad.teach" in loaded
+    assert "tensorflow" not in loaded and "keras" not in loaded and "PIL" not in loaded
