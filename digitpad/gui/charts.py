@@ -33,6 +33,10 @@ CAPTION = (
     f"bold: the same, smoothed. Squares: {TRAIN_EVAL_IMAGES:,} fixed training images "
     "measured as the validation images (orange) are, so the two compare directly."
 )
+SHORT_CAPTION = (
+    "Blue: training (faint: each chunk, bold: smoothed, ■: fixed images) · "
+    "orange ●: validation"
+)
 
 
 def _hex(color: QColor) -> str:
@@ -60,7 +64,7 @@ class TrainingCharts(QWidget):
         self.figure = Figure(figsize=(6, 4), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(260)
+        self.canvas.setMinimumHeight(200)
         self.canvas.setAccessibleName("Training curves")
         self.canvas.setAccessibleDescription(CAPTION)
         layout = QVBoxLayout(self)
@@ -124,9 +128,11 @@ class TrainingCharts(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw_if_dirty)
 
-    def _build_controls(self) -> QHBoxLayout:
+    def _build_controls(self) -> QVBoxLayout:
         self._smoothing = DEFAULT_SMOOTHING
-        self.caption = QLabel(CAPTION)
+        # The key in a line that wraps if it must; the full sentence is its tooltip.
+        self.caption = QLabel(SHORT_CAPTION)
+        self.caption.setToolTip(CAPTION)
         self.caption.setWordWrap(True)
         self.caption.setEnabled(False)  # greyed: a key, not content
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
@@ -143,14 +149,19 @@ class TrainingCharts(QWidget):
             lambda value: self.set_smoothing(value / SMOOTHING_STEPS)
         )
         row = QHBoxLayout()
-        row.setContentsMargins(6, 0, 6, 2)
-        row.addWidget(self.caption, 1)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch(1)
         label = QLabel("Smoothing")
         label.setBuddy(self.smoothing_slider)
         row.addWidget(label)
         row.addWidget(self.smoothing_slider)
         row.addWidget(self._smoothing_value)
-        return row
+        column = QVBoxLayout()
+        column.setContentsMargins(6, 0, 6, 2)
+        column.setSpacing(2)
+        column.addWidget(self.caption)
+        column.addLayout(row)
+        return column
 
     @property
     def smoothing(self) -> float:

@@ -68,9 +68,9 @@ class InsideView(QWidget):
 
         self.caption = QLabel("Train a model, or open one, to look inside it.")
         self.caption.setWordWrap(True)
-        self.grid_title = caption("What first-layer units look for")
+        self.grid_title = caption("What first-layer units see")
         self.grid_view = PixelImage(preferred_scale=2)
-        self.grid_view.setMinimumSize(130, 130)  # 100 tiles of 13 px: readable in a small window
+        self.grid_view.setMinimumSize(120, 120)  # 100 tiles of 12 px: readable in a small window
         self.grid_view.tooltip = self._unit_tooltip
         self.grid_view.setToolTip("")
         self.scale = ColourScale(DIVERGING_LUT)
@@ -113,10 +113,20 @@ class InsideView(QWidget):
         body.addLayout(right, 0, 1)
         body.setColumnStretch(0, 3)
         body.setColumnStretch(1, 2)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.caption)
         layout.addLayout(body, 1)
+        # In a short window the page scrolls rather than squeeze the grid onto its scale.
+        page = QScrollArea()
+        page.setWidget(content)
+        page.setWidgetResizable(True)
+        page.setFrameShape(QScrollArea.Shape.NoFrame)
+        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(page)
         self._show_dead(None)
 
     # --- data in --------------------------------------------------------------------------------
