@@ -378,5 +378,22 @@ def _neighbourhood(image: np.ndarray, combine: np.ufunc, *, square: bool) -> np.
     return out
 
 
-# Numbers: several digits on one canvas. Imported last because segment builds on the above.
-from digitpad.segment import FoundDigit, Segmentation, segment, split_digits  # noqa: E402, F401
+# --- numbers: several digits on one canvas (the work is in digitpad.segment, which builds on
+# this module, so it is imported when first used) ----------------------------------------------
+
+
+def split_digits(canvas: np.ndarray) -> list[np.ndarray]:
+    """The digits on a canvas, left to right, as (28, 28) float32 images, each made exactly as
+    `to_mnist` makes a single digit; [] for a blank canvas or one without a digit-sized mark.
+    See `digitpad.segment.split_digits`; `segment` also gives each digit's box."""
+    from digitpad.segment import split_digits as split
+
+    return split(canvas)
+
+
+def segment(canvas: np.ndarray):  # -> digitpad.segment.Segmentation
+    """The digits on a canvas with their boxes (x, y, width, height in canvas pixels), and why
+    there are none when the ink is no digit. See `digitpad.segment.segment`."""
+    from digitpad.segment import segment as find
+
+    return find(canvas)

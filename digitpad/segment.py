@@ -103,7 +103,7 @@ class FoundDigit:
 @dataclass(frozen=True)
 class Segmentation:
     """The digits found, left to right, and, when there is ink but no digit, why (a sentence
-    such as "a dot, not a digit-sized mark"); None when the canvas is blank or digits were
+    such as "A dot or a blob, not a digit-sized mark"); None when the canvas is blank or digits were
     found."""
 
     digits: list[FoundDigit]
@@ -161,7 +161,7 @@ def segment_pieces(
         return Segmentation([])
     groups = group_pieces(boxes, mass, canvas_shape[0])
     if not groups:
-        return Segmentation([], "only specks, too small to be digits")
+        return Segmentation([], "Only specks, too small to be digits")
     digits: list[FoundDigit] = []
     problems: list[str] = []
     for group in groups:
@@ -193,11 +193,11 @@ def mark_problem(measures: InkMeasures, canvas_height: int) -> str | None:
     """
     height, width = measures.ink_shape
     if max(height, width) < MIN_MARK_FRACTION * canvas_height:
-        return "a mark too small to be a digit"
+        return "A mark too small to be a digit"
     if measures.stroke > MAX_STROKE_PX:
-        return "a dot or a blob, not a digit-sized mark"
+        return "A dot or a blob, not a digit-sized mark"
     if measures.fill > BLOT_FILL and min(height, width) >= BLOT_MIN_ASPECT * max(height, width):
-        return "a blot or a scribble, not a digit"
+        return "A blot or a scribble, not a digit"
     return None
 
 

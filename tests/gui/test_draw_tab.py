@@ -154,11 +154,13 @@ def test_without_a_model_the_tab_says_so(qtbot):
     assert widget.network_input is not None  # the preview still shows what it would see
 
 
-def test_a_tap_paints_a_dot(tab):
+def test_a_tap_paints_a_dot_and_the_tab_says_it_is_no_digit(tab):
     where = QPoint(*[int(v) for v in tab.canvas.map_from_canvas(140, 140).toTuple()])
     QTest.mouseClick(tab.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
     assert tab.canvas.stroke_count == 1 and (tab.canvas.to_array() > 127).sum() > 100
-    assert tab.probabilities is not None
+    # Not "2, 60.7% sure": a plain word that this is no digit, and no answer.
+    assert tab.showing_hint and tab.probabilities is None
+    assert "dot" in tab.hint_label.text() and "not a digit" in tab.hint_label.text()
 
 
 def test_a_finger_draws_too(tab):
