@@ -369,6 +369,13 @@ class DrawingCanvas(QWidget):
         rect = self.canvas_rect()
         return (position - rect.topLeft()) * (CANVAS_SIDE / rect.height())
 
+    def _to_drawing(self, position: QPointF) -> QPointF:
+        """A pen position in canvas units, held inside the canvas: ink beyond its edge would be
+        out of sight (and would widen the canvas, and so move every point, mid-stroke)."""
+        point = self._to_canvas(position)
+        right = self.canvas_rect().width() * CANVAS_SIDE / self.canvas_rect().height()
+        return QPointF(min(max(point.x(), 0.0), right), min(max(point.y(), 0.0), CANVAS_SIDE))
+
     def _update_around(self, *points: QPointF, radius: float) -> None:
         """Repaint only the area a new segment or the hover outline touches."""
         rect = self.canvas_rect()
@@ -390,7 +397,7 @@ class DrawingCanvas(QWidget):
     def _begin(self, position: QPointF) -> None:
         if self._strokes and self._strokes[-1].active:
             self._end()
-        point = self._to_canvas(position)
+        point = self._to_drawing(position)
         if self.is_empty() and self._placeholder:
             self.update()  # the placeholder goes: more than the new stroke's area changes
         self._move_hover(None)  # hidden while drawing; it reappears where the pen lifts
@@ -403,7 +410,7 @@ class DrawingCanvas(QWidget):
         stroke = self._strokes[-1]
         before = stroke.path.currentPosition()
         previous = QPointF(stroke.last)
-        point = self._to_canvas(position)
+        point = self._to_drawing(position)
         if stroke.add(point):
             self._update_around(before, previous, point, radius=stroke.width)
             self._changed_while_drawing()
