@@ -58,8 +58,9 @@ FRAGMENT_HEIGHT = 0.45
 flag, a 7's bar, a broken-off foot), never a digit of its own when a neighbour is near: it joins
 a neighbour it overlaps at all along x, or..."""
 
-FRAGMENT_GAP = 0.15
-"""...one it is closer to than this fraction of the digit height."""
+FRAGMENT_GAP = 0.25
+"""...the nearer neighbour, when it is closer than this fraction of the digit height (MNIST
+has 5s whose flag floats a fifth of the digit's height from the body)."""
 
 MAX_DIGIT_WIDTH = 1.5
 """No digit is wider than this many digit heights; pieces are never merged past it. MNIST's
@@ -68,6 +69,10 @@ widest 5s and 7s, flag or bar included, reach about 1.4."""
 MAX_PART_WIDTH = 2.0
 """A short part (see FRAGMENT_HEIGHT) joins a digit up to this many digit heights wide: a 5's
 flag can be drawn far longer than its body is wide."""
+
+SPECK_FRACTION = 0.08
+"""Pieces whose longer side is under this fraction of the digit height are noise wherever they
+are (a pen's dot is about as wide as its strokes, and strokes are wider than this)."""
 
 ATTACH_REACH = 0.3
 """A small piece joins a digit when it lies within this fraction of the digit height of the
@@ -220,12 +225,32 @@ def group_pieces(boxes: np.ndarray, mass: np.ndarray, canvas_height: float) -> l
     sizeable = sizes >= MIN_MARK_FRACTION * canvas_height
     if not sizeable.any():
         return []
-    digit_height = _weighted_median(heights[sizeable], mass[sizeable])
+    digit_height = _digit_height(boxes[sizeable], mass[sizeable])
     main = sizeable & (sizes >= NOISE_FRACTION * digit_height)
     groups = _overlap_groups(boxes, np.flatnonzero(main), digit_height)
     groups = _merge_fragments(boxes, groups, digit_height)
     _attach_small(boxes, np.flatnonzero(~main), groups, digit_height)
     return [sorted(group) for group in groups]
+
+
+def _digit_height(boxes: np.ndarray, mass: np.ndarray) -> float:
+    """The writing's digit height: the ink-weighted median height of columns of pieces that
+    overlap along x by half the narrower one (so a digit broken across its middle still counts
+    whole)."""
+    order = np.argsort(boxes[:, 0], kind="stable")
+    columns: list[list[float]] = []  # x0, y0, x1, y1, mass
+    for i in order:
+        x0, y0, x1, y1 = boxes[i]
+        if columns:
+            c = columns[-1]
+            overlap = min(x1, c[2]) - max(x0, c[0])
+            if overlap >= 0.5 * min(x1 - x0, c[2] - c[0]):
+                columns[-1] = [min(x0, c[0]), min(y0, c[1]), max(x1, c[2]), max(y1, c[3])]
+                columns[-1].append(c[4] + mass[i])
+                continue
+        columns.append([x0, y0, x1, y1, mass[i]])
+    table = np.array(columns)
+    return _weighted_median(table[:, 3] - table[:, 1], table[:, 4])
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -296,7 +321,7 @@ def _merge_fragments(
                     gap = max(other[0] - extent[2], extent[0] - other[2], 0.0)
                     width = max(other[2], extent[2]) - min(other[0], extent[0])
                     if gap <= FRAGMENT_GAP * digit_height and width <= (
-                        MAX_DIGIT_WIDTH * digit_height
+                        MAX_PART_WIDTH * digit_height
                     ):
                         candidates.append((gap, n))
             if candidates:
@@ -318,6 +343,8 @@ def _attach_small(
     reach = ATTACH_REACH * digit_height
     for i in small:
         x0, y0, x1, y1 = boxes[i]
+        if max(x1 - x0, y1 - y0) < SPECK_FRACTION * digit_height:
+            continue
         centre = (x0 + x1) / 2
         over = (extents[:, 0] - 0.1 * digit_height <= centre) & (
             centre <= extents[:, 2] + 0.1 * digit_height

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 Stroke = list[tuple[float, float]]
 
 
@@ -85,3 +87,34 @@ def paint_strokes(painter, strokes: list[Stroke], scale: float = 1.0) -> None:
         if len(points) == 1:
             points.append(points[0] + QPointF(0.01, 0))
         painter.drawPolyline(points)
+
+
+def raster(
+    strokes: list[Stroke], shape: tuple[int, int], pen: float = 14.0, dark_on_light: bool = False
+) -> np.ndarray:
+    """Strokes drawn with a round anti-aliased pen on a uint8 canvas of `shape`, in NumPy."""
+    ink = np.zeros(shape, np.float32)
+    for stroke in strokes:
+        ink = np.maximum(ink, _stroke_ink(stroke, shape, pen))
+    canvas = np.round(ink * 255).astype(np.uint8)
+    return 255 - canvas if dark_on_light else canvas
+
+
+def _stroke_ink(stroke: Stroke, shape: tuple[int, int], pen: float) -> np.ndarray:
+    points = np.array(stroke, dtype=np.float64)
+    if len(points) == 1:
+        points = np.vstack([points, points])
+    out = np.zeros(shape, np.float32)
+    x0, y0 = np.floor(points.min(axis=0) - pen).astype(int)
+    x1, y1 = np.ceil(points.max(axis=0) + pen).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, shape[1]), min(y1, shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return out
+    ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
+    distance = np.full(ys.shape, np.inf)
+    for (ax, ay), (bx, by) in zip(points[:-1], points[1:], strict=True):
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / max(dx * dx + dy * dy, 1e-9), 0.0, 1.0)
+        np.minimum(distance, np.hypot(xs - (ax + t * dx), ys - (ay + t * dy)), out=distance)
+    out[y0:y1, x0:x1] = np.clip(pen / 2 + 0.5 - distance, 0.0, 1.0)
+    return out

@@ -10,6 +10,8 @@ threshold a digit is "not sure" ("?" within a number: "20?6"). A mark that is no
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QPalette, QShortcut
@@ -326,7 +328,9 @@ class DrawTab(QWidget):
         return float(self.canvas.pen_width)
 
     def set_pen_width(self, width: float) -> None:
-        """Use a pen `width` canvas units wide (clamped to the slider's range)."""
+        """Use a pen `width` canvas units wide (clamped to the slider's range; NaN ignored)."""
+        if not math.isfinite(width):
+            return
         self.pen_slider.setValue(round(min(max(width, MIN_PEN_WIDTH), MAX_PEN_WIDTH)))
 
     @Slot(int)
