@@ -229,7 +229,7 @@ def test_json_for_a_number_has_the_number_and_each_digit_with_its_box(tmp_path, 
     assert all(len(box) == 4 and all(isinstance(v, int) for v in box) for box in boxes)
     # Left to right, each box to the right of the one before, inside the image (300 px tall).
     assert all(a[0] + a[2] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False))
-    assert all(0 <= y and y + h <= 300 for _, y, _, h in boxes)
+    assert all(y >= 0 and y + h <= 300 for _, y, _, h in boxes)
     for digit in number["digits"]:
         assert len(digit["probabilities"]) == 10
         assert max(range(10), key=digit["probabilities"].__getitem__) == digit["digit"]
