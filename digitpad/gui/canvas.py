@@ -29,6 +29,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QFont,
+    QFontMetrics,
     QImage,
     QMouseEvent,
     QPainter,
@@ -336,7 +338,30 @@ class DrawingCanvas(QWidget):
     def set_marks(self, marks: Sequence[Mark]) -> None:
         """Boxes to draw over the drawing (never part of :meth:`to_array`)."""
         self._marks = list(marks)
+        self._place_labels()
         self.update()
+
+    def _label_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def _place_labels(self) -> None:
+        """Each mark's label: just above its box, or below it if there is no room above."""
+        metrics = QFontMetrics(self._label_font())
+        self._mark_labels = []
+        for mark in self._marks:
+            box = self._mark_rect(mark)
+            text_width = metrics.horizontalAdvance(mark.text) + 10
+            text_height = metrics.height() + 4
+            top = box.top() - text_height - 2
+            if top < 1:
+                top = min(box.bottom() + 2, self.height() - text_height - 1)
+            self._mark_labels.append(QRectF(box.left(), top, text_width, text_height))
+
+    def _mark_rect(self, mark: Mark) -> QRectF:
+        x, y, width, height = mark.box
+        return QRectF(self.map_from_canvas(x, y), self.map_from_canvas(x + width, y + height))
 
     @property
     def marks(self) -> list[Mark]:
@@ -520,6 +545,7 @@ class DrawingCanvas(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._place_labels()
         scale = self.scale()
         if scale != self._last_scale:
             self._last_scale = scale
@@ -561,33 +587,19 @@ class DrawingCanvas(QWidget):
             painter.strokePath(stroke.outline(), pen)
 
     def _paint_marks(self, painter: QPainter) -> None:
-        """Each mark's box, and its label just above it (below if there is no room)."""
+        """Each mark's box, and its label with the answer."""
         palette = self.palette()
         accent = palette.color(QPalette.ColorRole.Highlight)
         muted = QColor(170, 170, 170)
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        self._mark_labels = []
-        for mark in self._marks:
-            x, y, width, height = mark.box
-            top_left = self.map_from_canvas(x, y)
-            bottom_right = self.map_from_canvas(x + width, y + height)
-            box = QRectF(top_left, bottom_right)
+        painter.setFont(self._label_font())
+        for mark, label in zip(self._marks, self._mark_labels, strict=True):
             colour = muted if mark.muted else accent
             pen = QPen(colour, 2.5 if mark.selected else 1.2)
             if not mark.selected:
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(box, 4, 4)
-            text_width = metrics.horizontalAdvance(mark.text) + 10
-            text_height = metrics.height() + 4
-            label_top = box.top() - text_height - 2
-            if label_top < 1:
-                label_top = min(box.bottom() + 2, self.height() - text_height - 1)
-            label = QRectF(box.left(), label_top, text_width, text_height)
+            painter.drawRoundedRect(self._mark_rect(mark), 4, 4)
             fill = QColor(colour)
             fill.setAlpha(255 if mark.selected else 170)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -595,7 +607,6 @@ class DrawingCanvas(QWidget):
             painter.drawRoundedRect(label, 3, 3)
             painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, mark.text)
-            self._mark_labels.append(label)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
