@@ -228,19 +228,24 @@ class DrawTab(QWidget):
         side.addWidget(self.activations_view)
         side.addSpacing(4)
 
+        side.addStretch(1)
+
+        # The controls sit under the canvas, where they are always in view; the panel beside it
+        # may have to scroll in a short window.
         controls = QGridLayout()
+        controls.setHorizontalSpacing(8)
         controls.addWidget(QLabel("Answer if ≥"), 0, 0)
         controls.addWidget(self.threshold_slider, 0, 1)
         controls.addWidget(self._threshold_value, 0, 2)
+        controls.addWidget(self.undo_button, 0, 3)
         controls.addWidget(QLabel("Pen width"), 1, 0)
         controls.addWidget(self.pen_slider, 1, 1)
         controls.addWidget(self._pen_value, 1, 2)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.undo_button)
-        buttons.addWidget(self.clear_button)
-        controls.addLayout(buttons, 2, 0, 1, 3)
-        side.addLayout(controls)
-        side.addStretch(1)
+        controls.addWidget(self.clear_button, 1, 3)
+        controls.setColumnStretch(1, 1)
+        drawing = QVBoxLayout()
+        drawing.addWidget(self.canvas, 1)
+        drawing.addLayout(controls)
 
         side_panel = QWidget()
         side_panel.setLayout(side)
@@ -255,7 +260,7 @@ class DrawTab(QWidget):
 
         layout = QHBoxLayout(self)
         layout.setSpacing(16)
-        layout.addWidget(self.canvas, 1)
+        layout.addLayout(drawing, 1)
         layout.addWidget(scroll)
 
     # --- public API -----------------------------------------------------------------------------
