@@ -259,6 +259,59 @@ def read_time_ms(predictor: Predictor, numbers: Sequence[Number], repeats: int =
     return 1000 * float(np.median(times))
 
 
+def app_read_ms(predictor: Predictor, count: int = 12, repeats: int = 3) -> dict[str, float]:
+    """Median milliseconds for the Draw tab to read a six-digit number written on its canvas
+    (offscreen Qt): the canvas's stroke path (`DrawingCanvas.segment`) plus the network, and
+    the whole update (also `explain` for the selected digit and the views). The strokes are the
+    hand-drawn digit shapes of tests/drawn_numbers.py, dragged with the mouse."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    spec = importlib.util.spec_from_file_location(
+        "drawn_numbers", os.path.join(_HERE, os.pardir, "tests", "drawn_numbers.py")
+    )
+    drawn_numbers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drawn_numbers)
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad.gui.draw_tab import DrawTab
+    from digitpad.reading import read_digits
+
+    app = QApplication.instance() or QApplication([])
+    tab = DrawTab(predictor)
+    tab.resize(1500, 560)
+    tab.show()
+    app.processEvents()
+    rng = np.random.default_rng(5)
+    reading, update, right = [], [], 0
+    for _ in range(count):
+        text = "".join(map(str, rng.integers(0, 10, 6)))
+        tab.canvas.clear()
+        for stroke in drawn_numbers.number_strokes(
+            text, height=150.0, width=75.0, gap=20.0, top=60.0, left=20.0
+        ):
+            where = [tab.canvas.map_from_canvas(x, y).toPoint() for x, y in stroke]
+            button, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+            QTest.mousePress(tab.canvas, button, none, where[0])
+            for point in where[1:]:
+                QTest.mouseMove(tab.canvas, point)
+            QTest.mouseRelease(tab.canvas, button, none, where[-1])
+        right += tab.number == text
+        for _ in range(repeats):
+            started = time.perf_counter()
+            read_digits(tab.canvas.segment().digits, predictor)
+            reading.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            tab.refresh()
+            update.append(time.perf_counter() - started)
+    tab.close()
+    return {
+        "read_ms": 1000 * float(np.median(reading)),
+        "update_ms": 1000 * float(np.median(update)),
+        "numbers_right": right / count,
+    }
+
+
 def sheet(path: Path, misread: Sequence[tuple[Number, str]]) -> None:
     rows = []
     for number, _ in misread[:40]:
@@ -309,20 +362,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "split_digits":
             misread = wrong
     milliseconds = read_time_ms(predictor, timing)
+    app = app_read_ms(predictor)
     got, ceiling = rows["split_digits"], rows["one at a time"]
     checks = {
         f"numbers exact >= {TARGETS['numbers']:.0%}": got["numbers"] >= TARGETS["numbers"],
         f"digits right >= {TARGETS['digits']:.0%}": got["digits"] >= TARGETS["digits"],
         f"at most {100 * MAX_COST:.1f} points per digit below one at a time": got["digits"]
         >= ceiling["digits"] - MAX_COST - 1e-9,
-        f"six-digit canvas read in < {TIMING_MS:g} ms": milliseconds < TIMING_MS,
+        f"six digits written on the Draw tab read in < {TIMING_MS:g} ms": app["read_ms"]
+        < TIMING_MS,
     }
     if args.sheet and misread:
         sheet(Path(args.sheet), misread)
     seconds = time.perf_counter() - started
     if args.json:
         result = {"count": args.count, "seed": args.seed, "accuracy": rows, "checks": checks}
-        print(json.dumps({**result, "six_digit_ms": milliseconds, "seconds": seconds}))
+        result |= {"six_digit_image_ms": milliseconds, "draw_tab": app, "seconds": seconds}
+        print(json.dumps(result))
     else:
         print(
             f"{args.count} numbers of {DIGIT_COUNTS[0]}-{DIGIT_COUNTS[1]} digits "
@@ -334,7 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{'':22}" + "".join(f"{c:>18}" for c in columns))
         for name, values in rows.items():
             print(f"{name:22}" + "".join(f"{values[c]:>18.2%}" for c in columns))
-        print(f"one six-digit canvas (280 px tall) split and read: {milliseconds:.2f} ms (median)")
+        print(
+            f"six digits written on the Draw tab (strokes): read in {app['read_ms']:.2f} ms, "
+            f"whole update with explain and views {app['update_ms']:.2f} ms (medians; "
+            f"{app['numbers_right']:.0%} of these numbers read right)"
+        )
+        print(f"a six-digit image 280 px tall, split and read: {milliseconds:.2f} ms (median)")
         for name, ok in checks.items():
             print(f"{'PASS' if ok else 'FAIL'}  split_digits: {name}")
         if args.sheet and misread:
