@@ -19,6 +19,8 @@ CORE = [
     "model",
     "paths",
     "preprocess",
+    "reading",
+    "segment",
     "store",
     "training",
 ]
@@ -31,6 +33,8 @@ CANVAS_PATH = [
     "store",
     "errors",
     "preprocess",
+    "segment",
+    "reading",
     "browse",
     "insight",
 ]
