@@ -166,7 +166,7 @@ def segment_pieces(
         return Segmentation([])
     groups = group_pieces(boxes, mass, canvas_shape[0])
     if not groups:
-        return Segmentation([], "Only specks, too small to be digits")
+        return Segmentation([], "Only dots or specks, too small to be digits")
     digits: list[FoundDigit] = []
     problems: list[str] = []
     for group in groups:

@@ -425,10 +425,8 @@ class DrawTab(QWidget):
         if self.is_sure:
             self.confidence_label.setText(f"{where}: {top}, {confidence} sure")
         else:
-            self.confidence_label.setText(
-                f"{where}: not sure, best guess {top} at {confidence}, "
-                f"under {percent_text(self.threshold.value)}"
-            )
+            # Short enough for the panel: the threshold shows beside its slider.
+            self.confidence_label.setText(f"{where}: not sure (best guess {top}, {confidence})")
 
     def _show_marks(self) -> None:
         """A box per digit on the canvas with its answer and confidence (for two or more)."""

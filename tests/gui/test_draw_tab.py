@@ -400,3 +400,39 @@ def test_the_probability_rows_stay_compact_at_any_size(qtbot, predictor, size):
     assert widget.canvas.width() >= widget.width() - widget.side_scroll.width() - 60
     panel = widget.side_scroll.widget()
     assert panel.height() >= panel.minimumSizeHint().height()
+
+
+@pytest.mark.parametrize("size", [(784, 520), (1904, 990)], ids=["800x600", "1920x1080"])
+def test_nothing_on_the_tab_is_clipped_or_overlapping(qtbot, predictor, size):
+    """At the tab's size in an 800x600 and a full HD window: every control inside the tab,
+    none on top of another, and every label as wide as its text."""
+    widget = DrawTab(predictor)
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    write(widget, "2026", height=100.0, width=50.0, gap=16.0)
+    parts = [
+        widget.canvas,
+        widget.threshold_slider,
+        widget._threshold_value,
+        widget.undo_button,
+        widget.pen_slider,
+        widget._pen_value,
+        widget.clear_button,
+        widget.side_scroll,
+    ]
+    rects = {}
+    for part in parts:
+        assert part.isVisible()
+        top_left = part.mapTo(widget, part.rect().topLeft())
+        rect = part.rect().translated(top_left)
+        assert widget.rect().contains(rect), part
+        rects[part] = rect
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            assert not rects[a].intersects(rects[b]), (a, b)
+    for label in (widget._threshold_value, widget._pen_value, widget.confidence_label):
+        assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), label.text()
+    # The answer's number fits the panel.
+    assert widget.digit_label.fontMetrics().horizontalAdvance("2026") <= widget.digit_label.width()
