@@ -259,7 +259,7 @@ def read_time_ms(predictor: Predictor, numbers: Sequence[Number], repeats: int =
     return 1000 * float(np.median(times))
 
 
-def app_read_ms(predictor: Predictor, count: int = 12, repeats: int = 3) -> dict[str, float]:
+def app_read_ms(predictor: Predictor, count: int = 12, repeats: int = 5) -> dict[str, float]:
     """Median milliseconds for the Draw tab to read a six-digit number written on its canvas
     (offscreen Qt): the canvas's stroke path (`DrawingCanvas.segment`) plus the network, and
     the whole update (also `explain` for the selected digit and the views). The strokes are the
@@ -296,6 +296,7 @@ def app_read_ms(predictor: Predictor, count: int = 12, repeats: int = 3) -> dict
             for point in where[1:]:
                 QTest.mouseMove(tab.canvas, point)
             QTest.mouseRelease(tab.canvas, button, none, where[-1])
+        tab.refresh()  # each stroke is rasterised once, when it ends: not part of a re-read
         right += tab.number == text
         for _ in range(repeats):
             started = time.perf_counter()
@@ -369,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"digits right >= {TARGETS['digits']:.0%}": got["digits"] >= TARGETS["digits"],
         f"at most {100 * MAX_COST:.1f} points per digit below one at a time": got["digits"]
         >= ceiling["digits"] - MAX_COST - 1e-9,
+        # The model alone (one at a time) may miss the numbers target: say what splitting costs.
+        f"at most {100 * MAX_COST:.1f} points of numbers below one at a time": got["numbers"]
+        >= ceiling["numbers"] - MAX_COST - 1e-9,
         f"six digits written on the Draw tab read in < {TIMING_MS:g} ms": app["read_ms"]
         < TIMING_MS,
     }

@@ -66,7 +66,7 @@ MAX_DIGIT_WIDTH = 1.5
 """No digit is wider than this many digit heights; pieces are never merged past it. MNIST's
 widest 5s and 7s, flag or bar included, reach about 1.4."""
 
-MAX_PART_WIDTH = 2.0
+MAX_PART_WIDTH = 2.5
 """A short part (see FRAGMENT_HEIGHT) joins a digit up to this many digit heights wide: a 5's
 flag can be drawn far longer than its body is wide."""
 
@@ -138,12 +138,18 @@ def segment(canvas: np.ndarray) -> Segmentation:
     labels, boxes, mass = _pieces(gray, background, gain, cell)
     boxes = np.minimum(boxes * cell, [width, height, width, height])
 
+    groups = group_pieces(boxes, mass, height)
+    claimed = {i for group in groups for i in group}
+
     def render(group: Sequence[int], everything: bool) -> np.ndarray:
         if everything:
             return canvas  # one digit: exactly what to_mnist would be given
-        return _group_ink(gray, background, gain, labels, boxes, group, cell)
+        # Other digits' ink stays out; specks that belong to no digit stay in if they are in
+        # this digit's box: there they are more likely a broken-off bit of it than noise.
+        others = sorted(claimed.difference(group))
+        return _group_ink(gray, background, gain, labels, boxes, group, others, cell)
 
-    return segment_pieces(boxes, mass, (height, width), render)
+    return segment_pieces(boxes, mass, (height, width), render, groups)
 
 
 def segment_pieces(
@@ -151,6 +157,7 @@ def segment_pieces(
     mass: np.ndarray,
     canvas_shape: tuple[int, int],
     render: Callable[[Sequence[int], bool], np.ndarray],
+    groups: list[list[int]] | None = None,
 ) -> Segmentation:
     """Group pieces of ink into digits and make each digit's image (both paths use this).
 
@@ -158,13 +165,15 @@ def segment_pieces(
     ink (any unit), the canvas's (height, width), and `render(indices, everything)` which draws
     the given pieces alone on a canvas of their own (any polarity, any margin) and returns it;
     `everything` is True when the indices are all the pieces, so a single digit can be drawn
-    exactly as the whole canvas. Returns the Segmentation, digits left to right.
+    exactly as the whole canvas. `groups`: the pieces' grouping if already made
+    (`group_pieces`). Returns the Segmentation, digits left to right.
     """
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     mass = np.asarray(mass, dtype=np.float64).reshape(-1)
     if len(boxes) == 0:
         return Segmentation([])
-    groups = group_pieces(boxes, mass, canvas_shape[0])
+    if groups is None:
+        groups = group_pieces(boxes, mass, canvas_shape[0])
     if not groups:
         return Segmentation([], "Only dots or specks, too small to be digits")
     digits: list[FoundDigit] = []
@@ -442,12 +451,14 @@ def _group_ink(
     labels: np.ndarray,
     boxes: np.ndarray,
     group: Sequence[int],
+    others: Sequence[int],
     cell: int,
 ) -> np.ndarray:
     """The ink of a group's pieces alone, cropped to them, as float light-on-dark ink.
 
-    Everything in the group's box counts except other pieces' cells grown by one cell (their
-    faint anti-aliased edge): so the faint ink between a digit's broken strokes stays with it.
+    Everything in the group's box counts except the cells of `others` (other digits' pieces)
+    grown by one cell (their faint anti-aliased edge): so the faint ink between a digit's
+    broken strokes stays with it.
     """
     height, width = gray.shape
     x0, y0 = np.floor(boxes[list(group), :2].min(axis=0)).astype(int)
@@ -457,17 +468,17 @@ def _group_ink(
     cx1, cy1 = min(-(-x1 // cell) + 1, labels.shape[1]), min(-(-y1 // cell) + 1, labels.shape[0])
     window = labels[cy0:cy1, cx0:cx1]
     mine = np.isin(window, np.asarray(group))
-    others = np.pad((window >= 0) & ~mine, 1)
+    theirs = np.pad(np.isin(window, np.asarray(others, dtype=np.int64)), 1)
     grown = (
-        others[1:-1, 1:-1]
-        | others[:-2, 1:-1]
-        | others[2:, 1:-1]
-        | others[1:-1, :-2]
-        | others[1:-1, 2:]
-        | others[:-2, :-2]
-        | others[:-2, 2:]
-        | others[2:, :-2]
-        | others[2:, 2:]
+        theirs[1:-1, 1:-1]
+        | theirs[:-2, 1:-1]
+        | theirs[2:, 1:-1]
+        | theirs[1:-1, :-2]
+        | theirs[1:-1, 2:]
+        | theirs[:-2, :-2]
+        | theirs[:-2, 2:]
+        | theirs[2:, :-2]
+        | theirs[2:, 2:]
     )
     keep = mine | ~grown
     if cell > 1:
