@@ -59,6 +59,9 @@ MAX_PEN_WIDTH = 48.0
 
 BACKGROUND = QColor(0, 0, 0)
 INK = QColor(255, 255, 255)
+CLICK_SLOP_PX = 4
+"""A press inside a digit's box that moves less than this (screen px) before release is a click
+that selects the digit; further, it is a stroke."""
 _MIN_STEP = 0.5  # canvas units; closer pointer samples add nothing but path segments
 
 
@@ -168,6 +171,8 @@ class DrawingCanvas(QWidget):
         self._marks: list[Mark] = []
         self._mark_labels: list[QRectF] = []  # widget coordinates of each mark's label
         self._last_scale = 0.0
+        # A left press inside a digit's box, and which: a click selects, a drag draws.
+        self._pending: tuple[QPointF, int] | None = None
         self._pen_width = DEFAULT_PEN_WIDTH
         self._placeholder = ""
         self._hover: QPointF | None = None  # canvas units, for the pen-size outline
@@ -516,20 +521,36 @@ class DrawingCanvas(QWidget):
                 self.mark_clicked.emit(label)
                 event.accept()
                 return
-            self._begin(event.position())
+            inside = self.mark_box_at(event.position())
+            if inside is not None:
+                # A click on a digit selects it; only a drag from there draws.
+                self._pending = (QPointF(event.position()), inside)
+            else:
+                self._begin(event.position())
             event.accept()
         else:
             super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._drawing():
+        if self._pending is not None:
+            start, _ = self._pending
+            if (event.position() - start).manhattanLength() >= CLICK_SLOP_PX:
+                self._pending = None
+                self._begin(start)
+                self._extend(event.position())
+        elif self._drawing():
             self._extend(event.position())
         else:
             self._move_hover(self._to_canvas(event.position()))
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self._drawing():
+        if event.button() == Qt.MouseButton.LeftButton and self._pending is not None:
+            _, index = self._pending
+            self._pending = None
+            self.mark_clicked.emit(index)
+            event.accept()
+        elif event.button() == Qt.MouseButton.LeftButton and self._drawing():
             self._extend(event.position())
             self._end()
             self._move_hover(self._to_canvas(event.position()))
@@ -576,6 +597,14 @@ class DrawingCanvas(QWidget):
         point = QPointF(position)
         for index, label in enumerate(self._mark_labels):
             if label.contains(point):
+                return index
+        return None
+
+    def mark_box_at(self, position: QPointF | QPoint) -> int | None:
+        """Index of the mark whose box holds `position` (widget coordinates), if any."""
+        point = QPointF(position)
+        for index, mark in enumerate(self._marks):
+            if self._mark_rect(mark).contains(point):
                 return index
         return None
 

@@ -436,3 +436,17 @@ def test_nothing_on_the_tab_is_clipped_or_overlapping(qtbot, predictor, size):
         assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), label.text()
     # The answer's number fits the panel.
     assert widget.digit_label.fontMetrics().horizontalAdvance("2026") <= widget.digit_label.width()
+
+
+def test_clicking_inside_a_digits_box_selects_it_and_a_drag_there_draws(wide_tab, qtbot):
+    write(wide_tab, "2026")
+    strokes = wide_tab.canvas.stroke_count
+    x, y, w, h = wide_tab.canvas.marks[0].box
+    centre = wide_tab.canvas.map_from_canvas(x + w / 2, y + h / 2).toPoint()
+    qtbot.mouseClick(wide_tab.canvas, Qt.MouseButton.LeftButton, pos=centre)
+    assert wide_tab.canvas.stroke_count == strokes
+    assert wide_tab.selected_digit == 0 and wide_tab.top_digit == 2
+    # A drag that starts inside a box still draws (here: over the 2, which stays one digit).
+    drag(wide_tab.canvas, [(x + w / 2, y + h / 2), (x + w / 2 + 10, y + h / 2 + 10)])
+    assert wide_tab.canvas.stroke_count == strokes + 1
+    assert len(wide_tab.readings) == 4
