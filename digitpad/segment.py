@@ -76,7 +76,8 @@ are (a pen's dot is about as wide as its strokes, and strokes are wider than thi
 
 ATTACH_REACH = 0.3
 """A small piece joins a digit when it lies within this fraction of the digit height of the
-digit's box (horizontally it must be over the digit); further away it is a speck of noise."""
+digit's box (horizontally its centre must be over the digit: a decimal point in the gap joins
+nothing); further away it is a speck of noise."""
 
 BLOT_FILL = 0.9
 """A mark whose ink (at half strength, scaled to MNIST's 20 px) fills more than this fraction of
@@ -355,9 +356,8 @@ def _attach_small(
         if max(x1 - x0, y1 - y0) < SPECK_FRACTION * digit_height:
             continue
         centre = (x0 + x1) / 2
-        over = (extents[:, 0] - 0.1 * digit_height <= centre) & (
-            centre <= extents[:, 2] + 0.1 * digit_height
-        )
+        # Over the digit, not beside it: a decimal point in the gap is no part of a digit.
+        over = (extents[:, 0] <= centre) & (centre <= extents[:, 2])
         vertical = np.maximum.reduce(
             [extents[:, 1] - y1, y0 - extents[:, 3], np.zeros(len(extents))]
         )

@@ -283,3 +283,14 @@ def test_grouping_by_boxes():
     speck, dot = [20.0, 180.0, 24.0, 184.0], [30.0, -15.0, 38.0, -7.0]
     groups = group_pieces(np.array([digit(0), speck, dot]), np.array([5, 0.1, 0.1]), 200)
     assert groups == [[0, 2]]
+
+
+def test_a_decimal_point_in_a_gap_joins_no_digit(predictor):
+    strokes = number_strokes("314", height=120.0, width=75.0, gap=40.0, top=40.0, left=20.0)
+    point = [(20.0 + 75.0 + 14.0, 40.0 + 120.0 - 4.0)]  # on the baseline, after the 3
+    canvas = raster([*strokes[:1], point, *strokes[1:]], SHAPE, 12.0)
+    found = segment(canvas).digits
+    assert read(canvas, predictor) == "314"
+    # The 3's box ends before the point.
+    x, _, width, _ = found[0].box
+    assert x + width < point[0][0] - 3
