@@ -139,7 +139,7 @@ def segment(canvas: np.ndarray) -> Segmentation:
     labels, boxes, mass = _pieces(gray, background, gain, cell)
     boxes = np.minimum(boxes * cell, [width, height, width, height])
 
-    groups = group_pieces(boxes, mass, height)
+    groups = group_pieces(boxes, mass, height, _apart_on_grid(labels, len(boxes)))
     claimed = {i for group in groups for i in group}
 
     def render(group: Sequence[int], everything: bool) -> np.ndarray:
@@ -159,6 +159,7 @@ def segment_pieces(
     canvas_shape: tuple[int, int],
     render: Callable[[Sequence[int], bool], np.ndarray],
     groups: list[list[int]] | None = None,
+    apart: Callable[[int, int], bool] | None = None,
 ) -> Segmentation:
     """Group pieces of ink into digits and make each digit's image (both paths use this).
 
@@ -167,14 +168,15 @@ def segment_pieces(
     the given pieces alone on a canvas of their own (any polarity, any margin) and returns it;
     `everything` is True when the indices are all the pieces, so a single digit can be drawn
     exactly as the whole canvas. `groups`: the pieces' grouping if already made
-    (`group_pieces`). Returns the Segmentation, digits left to right.
+    (`group_pieces`); `apart`: see `group_pieces`. Returns the Segmentation, digits left to
+    right.
     """
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     mass = np.asarray(mass, dtype=np.float64).reshape(-1)
     if len(boxes) == 0:
         return Segmentation([])
     if groups is None:
-        groups = group_pieces(boxes, mass, canvas_shape[0])
+        groups = group_pieces(boxes, mass, canvas_shape[0], apart)
     if not groups:
         return Segmentation([], "Only dots or specks, too small to be digits")
     digits: list[FoundDigit] = []
@@ -219,13 +221,21 @@ def mark_problem(measures: InkMeasures, canvas_height: int) -> str | None:
 # --- grouping ---------------------------------------------------------------------------------
 
 
-def group_pieces(boxes: np.ndarray, mass: np.ndarray, canvas_height: float) -> list[list[int]]:
+def group_pieces(
+    boxes: np.ndarray,
+    mass: np.ndarray,
+    canvas_height: float,
+    apart: Callable[[int, int], bool] | None = None,
+) -> list[list[int]]:
     """Which pieces make each digit: lists of piece indices, digits left to right.
 
-    Takes pieces' boxes (x0, y0, x1, y1) and ink amounts, and the canvas height. Pieces in no
-    list are specks. Steps: the digit height is the ink-weighted median height of the pieces
-    that are not specks; pieces of a sizeable fraction of it are grouped by overlap along x;
-    short groups broken off a neighbour join it; small pieces join the digit they sit on.
+    Takes pieces' boxes (x0, y0, x1, y1) and ink amounts, the canvas height, and optionally
+    `apart(i, j)`: whether pieces i and j stand side by side, one wholly left of the other in
+    every row where both have ink (two slanted 1s, whose boxes overlap much, are apart; a 4's
+    bar and the upright it crosses are not). Pieces in no list are specks. Steps: the digit
+    height is the ink-weighted median height of the pieces that are not specks; pieces of a
+    sizeable fraction of it are grouped by overlap along x; short groups broken off a
+    neighbour join it; small pieces join the digit they sit on.
     """
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     mass = np.asarray(mass, dtype=np.float64).reshape(-1)
@@ -237,7 +247,7 @@ def group_pieces(boxes: np.ndarray, mass: np.ndarray, canvas_height: float) -> l
         return []
     digit_height = _digit_height(boxes[sizeable], mass[sizeable])
     main = sizeable & (sizes >= NOISE_FRACTION * digit_height)
-    groups = _overlap_groups(boxes, np.flatnonzero(main), digit_height)
+    groups = _overlap_groups(boxes, np.flatnonzero(main), digit_height, apart)
     groups = _merge_fragments(boxes, groups, digit_height)
     _attach_small(boxes, np.flatnonzero(~main), groups, digit_height)
     return [sorted(group) for group in groups]
@@ -275,7 +285,12 @@ def _extent(boxes: np.ndarray, group: Sequence[int]) -> np.ndarray:
     return np.concatenate([part[:, :2].min(axis=0), part[:, 2:].max(axis=0)])
 
 
-def _overlap_groups(boxes: np.ndarray, pieces: np.ndarray, digit_height: float) -> list[list[int]]:
+def _overlap_groups(
+    boxes: np.ndarray,
+    pieces: np.ndarray,
+    digit_height: float,
+    apart: Callable[[int, int], bool] | None = None,
+) -> list[list[int]]:
     """Pieces, left to right, joined while their x ranges overlap enough.
 
     Two full-height pieces join when they overlap by JOIN_OVERLAP of the narrower one and stay
@@ -300,6 +315,9 @@ def _overlap_groups(boxes: np.ndarray, pieces: np.ndarray, digit_height: float) 
                 joins = (
                     overlap >= JOIN_OVERLAP * narrower
                     and merged_width <= MAX_DIGIT_WIDTH * digit_height
+                    # Two full-height pieces side by side are two digits however their
+                    # boxes overlap (slanted writing).
+                    and not (apart is not None and all(apart(i, m) for m in groups[g]))
                 )
             if joins and overlap / narrower > best_overlap:
                 best, best_overlap = g, overlap / narrower
@@ -425,6 +443,31 @@ def _pieces(
     cells_col += np.repeat(run_start, lengths)
     labels[cells_row, cells_col] = np.repeat(run_piece, lengths)
     return labels, boxes, mass
+
+
+def _apart_on_grid(labels: np.ndarray, count: int) -> Callable[[int, int], bool]:
+    """`apart` for pieces labelled on a grid (see `group_pieces`), from each piece's leftmost
+    and rightmost cell in each row."""
+    rows, cols = np.nonzero(labels >= 0)
+    ids = labels[rows, cols]
+    left = np.full((count, labels.shape[0]), np.inf)
+    right = np.full((count, labels.shape[0]), -np.inf)
+    np.minimum.at(left, (ids, rows), cols)
+    np.maximum.at(right, (ids, rows), cols)
+    return lambda i, j: rows_apart(left[i], right[i], left[j], right[j])
+
+
+def rows_apart(
+    left_a: np.ndarray, right_a: np.ndarray, left_b: np.ndarray, right_b: np.ndarray
+) -> bool:
+    """Whether two pieces, given their leftmost and rightmost ink in each row (inf and -inf
+    where a row has none), are one wholly left of the other in every row both have ink in.
+    False when they share no row (stacked parts of one digit)."""
+    shared = np.isfinite(left_a) & np.isfinite(left_b)
+    if not shared.any():
+        return False
+    a_first = bool(np.all(right_a[shared] < left_b[shared]))
+    return a_first or bool(np.all(right_b[shared] < left_a[shared]))
 
 
 def _union(count: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

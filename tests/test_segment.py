@@ -294,3 +294,12 @@ def test_a_decimal_point_in_a_gap_joins_no_digit(predictor):
     # The 3's box ends before the point.
     x, _, width, _ = found[0].box
     assert x + width < point[0][0] - 3
+
+
+@pytest.mark.parametrize("pen", [6.0, 12.0])
+def test_slanted_ones_written_close_are_separate_digits(pen, predictor):
+    # Each box overlaps the next by more than half, but at every height the strokes stand
+    # apart: four digits, not one.
+    strokes = [[(40.0 + 26 * k + 30, 40.0), (40.0 + 26 * k, 160.0)] for k in range(4)]
+    canvas = raster(strokes, (200, 300), pen)
+    assert read(canvas, predictor) == "1111"

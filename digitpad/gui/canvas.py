@@ -44,7 +44,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from digitpad.segment import Segmentation, segment_pieces
+from digitpad.segment import Segmentation, rows_apart, segment_pieces
 
 CANVAS_SIDE = 280.0
 """Height of the drawing in canvas units; strokes and pen widths are measured in these. A
@@ -345,9 +345,31 @@ class DrawingCanvas(QWidget):
                 return self._raster(RASTER_SIDE, strokes, area)
             return self._composed(strokes, area)
 
+        def apart(i: int, j: int) -> bool:
+            if owners[i] < 0 or owners[j] < 0:
+                return False  # a loaded image is one digit: strokes over it belong to it
+            return rows_apart(*self._stroke_rows(owners[i]), *self._stroke_rows(owners[j]))
+
         clipped = np.clip(np.array(boxes, dtype=np.float64).reshape(-1, 4), 0, None)
         clipped[:, 3] = np.minimum(clipped[:, 3], CANVAS_SIDE)
-        return segment_pieces(clipped, np.array(mass), shape, render)
+        return segment_pieces(clipped, np.array(mass), shape, render, apart=apart)
+
+    def _stroke_rows(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """A stroke's leftmost and rightmost ink in each raster row (inf/-inf: none), for
+        `digitpad.segment.rows_apart`."""
+        pixels, left, top = self._stroke_raster(index)
+        inked = pixels >= 128
+        height = RASTER_SIDE
+        first = np.full(height, np.inf)
+        last = np.full(height, -np.inf)
+        rows = np.flatnonzero(inked.any(axis=1))
+        inside = (rows + top >= 0) & (rows + top < height)
+        rows = rows[inside]
+        if rows.size:
+            cols = inked[rows]
+            first[rows + top] = left + cols.argmax(axis=1)
+            last[rows + top] = left + cols.shape[1] - 1 - cols[:, ::-1].argmax(axis=1)
+        return first, last
 
     def _composed(self, strokes: Sequence[int], area: tuple[int, int, int, int]) -> np.ndarray:
         """The given strokes over `area` (x0, y0, x1, y1 in raster px), from each stroke's own

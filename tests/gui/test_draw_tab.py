@@ -450,3 +450,11 @@ def test_clicking_inside_a_digits_box_selects_it_and_a_drag_there_draws(wide_tab
     drag(wide_tab.canvas, [(x + w / 2, y + h / 2), (x + w / 2 + 10, y + h / 2 + 10)])
     assert wide_tab.canvas.stroke_count == strokes + 1
     assert len(wide_tab.readings) == 4
+
+
+def test_slanted_ones_written_close_are_separate_digits(wide_tab):
+    # Their boxes overlap by more than half, but at every height one is left of the next.
+    for k in range(4):
+        x = 40.0 + 26.0 * k
+        drag(wide_tab.canvas, [(x + 30, 60), (x + 15, 130), (x, 200)])
+    assert wide_tab.number == "1111"
