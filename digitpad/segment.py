@@ -462,9 +462,11 @@ def rows_apart(
 ) -> bool:
     """Whether two pieces, given their leftmost and rightmost ink in each row (inf and -inf
     where a row has none), are one wholly left of the other in every row both have ink in.
-    False when they share no row (stacked parts of one digit)."""
+    False when they share under half of the shorter one's rows (stacked parts of one digit,
+    like a 9's loop and the stem below it)."""
     shared = np.isfinite(left_a) & np.isfinite(left_b)
-    if not shared.any():
+    shorter = min(int(np.isfinite(left_a).sum()), int(np.isfinite(left_b).sum()))
+    if not shared.any() or shared.sum() < 0.5 * shorter:
         return False
     a_first = bool(np.all(right_a[shared] < left_b[shared]))
     return a_first or bool(np.all(right_b[shared] < left_a[shared]))
