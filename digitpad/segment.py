@@ -62,6 +62,10 @@ FRAGMENT_GAP = 0.25
 """...the nearer neighbour, when it is closer than this fraction of the digit height (MNIST
 has 5s whose flag floats a fifth of the digit's height from the body)."""
 
+APART_HEIGHT = 0.75
+"""Pieces standing side by side (see `group_pieces`'s `apart`) are kept apart as two digits
+only when both are at least this fraction of the digit height tall."""
+
 MAX_DIGIT_WIDTH = 1.5
 """No digit is wider than this many digit heights; pieces are never merged past it. MNIST's
 widest 5s and 7s, flag or bar included, reach about 1.4."""
@@ -315,9 +319,14 @@ def _overlap_groups(
                 joins = (
                     overlap >= JOIN_OVERLAP * narrower
                     and merged_width <= MAX_DIGIT_WIDTH * digit_height
-                    # Two full-height pieces side by side are two digits however their
-                    # boxes overlap (slanted writing).
-                    and not (apart is not None and all(apart(i, m) for m in groups[g]))
+                    # Two pieces as tall as digits, side by side, are two digits however
+                    # their boxes overlap (slanted writing). Shorter parts (a 9's loop beside
+                    # its stem, MNIST's broken strokes) may stand side by side in one digit.
+                    and not (
+                        apart is not None
+                        and all(_tall(boxes, m, digit_height) and apart(i, m) for m in groups[g])
+                        and _tall(boxes, i, digit_height)
+                    )
                 )
             if joins and overlap / narrower > best_overlap:
                 best, best_overlap = g, overlap / narrower
@@ -329,6 +338,11 @@ def _overlap_groups(
             extents[best] = _extent(boxes, groups[best])
     order = np.argsort([extent[0] + extent[2] for extent in extents], kind="stable")
     return [groups[k] for k in order]
+
+
+def _tall(boxes: np.ndarray, piece: int, digit_height: float) -> bool:
+    """Whether a piece is as tall as a whole digit (see APART_HEIGHT)."""
+    return boxes[piece, 3] - boxes[piece, 1] >= APART_HEIGHT * digit_height
 
 
 def _merge_fragments(
