@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(delete)
     delete.add_argument("--json", action="store_true", help="print JSON")
 
-    predict = sub.add_parser("predict", help="read digits from image files")
+    predict = sub.add_parser(
+        "predict", help="read digits and numbers (several digits, left to right) from images"
+    )
     predict.add_argument("images", nargs="+", help="PNG, JPEG or BMP files")
     predict.add_argument("--model", help="model name or folder (default: the default)")
     _add_store(predict)
@@ -440,39 +442,50 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from digitpad.image_files import read_grayscale
     from digitpad.inference import load_predictor
-    from digitpad.preprocess import EmptyCanvasError, to_mnist
+    from digitpad.reading import number_text, read_digits
+    from digitpad.segment import segment
 
     predictor = load_predictor(args.model, args.store)
     status = 0
     for path in args.images:
         # One bad file must not cost the user the answers for the others.
+        problem, readings = "", []
         try:
-            image = to_mnist(read_grayscale(path))
-        except EmptyCanvasError:
-            problem = "no digit: the image is blank (one colour throughout)"
+            found = segment(read_grayscale(path))
         except (DigitpadError, ValueError) as exc:
             problem = str(exc)
         else:
-            problem = ""
+            readings = read_digits(found.digits, predictor)
+            if not readings:
+                reason = found.problem or "the image is blank (one colour throughout)"
+                problem = f"no digit: {reason[0].lower()}{reason[1:]}"
         if problem:
             print(f"digitpad predict: error: {path}: {problem}", file=sys.stderr)
             status = EXIT_USAGE
             continue
-        probabilities = predictor.predict_proba(image[None])[0]
-        top = probabilities.argsort()[::-1][:3]
+        number = number_text(readings)
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "file": path,
-                        "digit": int(top[0]),
-                        "probabilities": [round(float(p), 6) for p in probabilities],
-                    }
-                )
-            )
-        else:
+            digits = [
+                {
+                    "digit": reading.digit,
+                    "probabilities": [round(float(p), 6) for p in reading.probabilities],
+                    "box": list(reading.box),
+                }
+                for reading in readings
+            ]
+            result: dict[str, Any] = {"file": path}
+            if len(readings) == 1:
+                # What scripts written for single digits read, unchanged.
+                result |= {"digit": digits[0]["digit"], "probabilities": digits[0]["probabilities"]}
+            print(json.dumps(result | {"number": number, "digits": digits}))
+        elif len(readings) == 1:
+            probabilities = readings[0].probabilities
+            top = probabilities.argsort()[::-1][:3]
             best = ", ".join(f"{d} {probabilities[d]:.1%}" for d in top)
             print(f"{path}: {top[0]}  ({best})")
+        else:
+            each = ", ".join(f"{r.digit} {r.confidence:.1%}" for r in readings)
+            print(f"{path}: {number}  ({each})")
     return status
 
 

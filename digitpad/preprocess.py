@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -98,6 +99,26 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray:
 
     Raises EmptyCanvasError for a canvas without ink, ValueError for input it cannot read.
     """
+    return measured_mnist(canvas)[0]
+
+
+@dataclass(frozen=True)
+class InkMeasures:
+    """What `to_mnist` measured on a drawing, for judging whether it is a digit at all."""
+
+    stroke: float
+    """Mean stroke width of the plain 20 px rendering, output px (see MAX_STROKE_PX)."""
+    fill: float
+    """Fraction of that rendering's ink box filled at half strength or more."""
+    ink_shape: tuple[int, int]
+    """(height, width) of the ink's bounding box, canvas px."""
+
+
+def measured_mnist(canvas: np.ndarray) -> tuple[np.ndarray, InkMeasures]:
+    """`to_mnist`, with what it measured on the way: the (28, 28) image and its InkMeasures.
+
+    Raises like `to_mnist`.
+    """
     gray, full_scale = _checked(canvas)
     background, gain = _polarity(gray, full_scale)
     # Cropping before converting to float keeps the per-pixel work on the drawing, not the
@@ -109,11 +130,12 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray:
     # Measuring strokes on the rendered image puts them in MNIST pixels, where the limits are
     # defined; a second render is needed only for blobs and unusual pens.
     stroke = _stroke_width(image)
+    measures = InkMeasures(stroke, _fill(image), ink.shape)
     if stroke > MAX_STROKE_PX:
-        return _render(ink, scale * (MAX_STROKE_PX / stroke) ** BLOB_SHRINK_POWER)
-    if STROKE_RANGE[0] <= stroke <= STROKE_RANGE[1]:
-        return image
-    return _with_stroke_width(ink, scale, image)
+        image = _render(ink, scale * (MAX_STROKE_PX / stroke) ** BLOB_SHRINK_POWER)
+    elif not STROKE_RANGE[0] <= stroke <= STROKE_RANGE[1]:
+        image = _with_stroke_width(ink, scale, image)
+    return image, measures
 
 
 def to_mnist_batch(canvases: Iterable[np.ndarray]) -> np.ndarray:
@@ -298,6 +320,15 @@ def _stroke_width(image: np.ndarray) -> float:
     return area / max(row_runs, col_runs, 1)
 
 
+def _fill(image: np.ndarray) -> float:
+    """Fraction of an image's half-maximum ink box that is at half maximum or more."""
+    inside = image >= STROKE_LEVEL * image.max()
+    rows = np.flatnonzero(inside.any(axis=1))
+    cols = np.flatnonzero(inside.any(axis=0))
+    box = (rows[-1] + 1 - rows[0]) * (cols[-1] + 1 - cols[0])
+    return float(inside.sum()) / box
+
+
 def _with_stroke_width(ink: np.ndarray, scale: float, image: np.ndarray) -> np.ndarray:
     """Render cropped ink with its strokes made as wide as the nearer end of STROKE_RANGE.
 
@@ -345,3 +376,24 @@ def _neighbourhood(image: np.ndarray, combine: np.ufunc, *, square: bool) -> np.
     for dy, dx in shifts:
         combine(out, padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w], out=out)
     return out
+
+
+# --- numbers: several digits on one canvas (the work is in digitpad.segment, which builds on
+# this module, so it is imported when first used) ----------------------------------------------
+
+
+def split_digits(canvas: np.ndarray) -> list[np.ndarray]:
+    """The digits on a canvas, left to right, as (28, 28) float32 images, each made exactly as
+    `to_mnist` makes a single digit; [] for a blank canvas or one without a digit-sized mark.
+    See `digitpad.segment.split_digits`; `segment` also gives each digit's box."""
+    from digitpad.segment import split_digits as split
+
+    return split(canvas)
+
+
+def segment(canvas: np.ndarray):  # -> digitpad.segment.Segmentation
+    """The digits on a canvas with their boxes (x, y, width, height in canvas pixels), and why
+    there are none when the ink is no digit. See `digitpad.segment.segment`."""
+    from digitpad.segment import segment as find
+
+    return find(canvas)

@@ -184,3 +184,79 @@ def test_unknown_model_is_one_line(tmp_path, capsys, user_store):
     code, out, err = predict(capsys, draw_png(tmp_path / "1.png", one), "--model", "nope")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "no model named" in err
+
+
+# --- numbers: several digits in one image -----------------------------------------------------
+
+
+def number_png(
+    path: Path, text: str, *, ink: QColor = BLACK, paper: QColor = WHITE, scale: float = 1.0
+) -> Path:
+    """`text` written with a round pen as a person writes it (see tests/drawn_numbers.py)."""
+    from drawn_numbers import number_strokes, paint_strokes
+
+    strokes = number_strokes(text, height=120.0, width=75.0, gap=28.0, top=40.0, left=30.0)
+    right = max(x for stroke in strokes for x, _ in stroke) + 30.0
+
+    def shape(painter: QPainter, width: float, height: float) -> None:
+        paint_strokes(painter, strokes, scale)
+
+    size = (round(right * scale), round(200 * scale))
+    return draw_png(path, shape, size=size, ink=ink, paper=paper, pen=12.0 * scale)
+
+
+@pytest.mark.parametrize("polarity", ["dark-on-light", "light-on-dark"])
+def test_a_number_is_read_with_each_digit(tmp_path, capsys, polarity):
+    ink, paper = (BLACK, WHITE) if polarity == "dark-on-light" else (WHITE, BLACK)
+    path = number_png(tmp_path / "year.png", "2026", ink=ink, paper=paper)
+    code, out, err = predict(capsys, path)
+    assert (code, err) == (0, "")
+    assert predicted_digits(out) == [2026]
+    # Each digit's top answer, left to right, with its probability.
+    each = out.split("  (", 1)[1].rstrip().rstrip(")").split(", ")
+    assert [item.split()[0] for item in each] == ["2", "0", "2", "6"]
+    assert all(item.endswith("%") for item in each)
+
+
+def test_json_for_a_number_has_the_number_and_each_digit_with_its_box(tmp_path, capsys):
+    paths = [number_png(tmp_path / "n.png", "1947", scale=1.5), draw_png(tmp_path / "7.png", seven)]
+    code, out, _ = predict(capsys, *paths, "--json")
+    assert code == 0
+    number, single = (json.loads(line) for line in out.strip().splitlines())
+    assert number["number"] == "1947" and "digit" not in number
+    assert [d["digit"] for d in number["digits"]] == [1, 9, 4, 7]
+    boxes = [d["box"] for d in number["digits"]]
+    assert all(len(box) == 4 and all(isinstance(v, int) for v in box) for box in boxes)
+    # Left to right, each box to the right of the one before, inside the image (300 px tall).
+    assert all(a[0] + a[2] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False))
+    assert all(y >= 0 and y + h <= 300 for _, y, _, h in boxes)
+    for digit in number["digits"]:
+        assert len(digit["probabilities"]) == 10
+        assert max(range(10), key=digit["probabilities"].__getitem__) == digit["digit"]
+    # A single digit keeps the keys scripts already read, and gains the new ones.
+    assert single["digit"] == 7 and len(single["probabilities"]) == 10
+    assert single["number"] == "7" and single["digits"][0]["digit"] == 7
+
+
+def test_a_number_typed_in_a_font_is_read(tmp_path, capsys, qapp):
+    from PySide6.QtGui import QFont
+
+    def typed(painter: QPainter, width: float, height: float) -> None:
+        font = QFont("DejaVu Sans")
+        font.setPixelSize(round(height * 0.6))
+        painter.setFont(font)
+        painter.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, "3580")
+
+    path = draw_png(tmp_path / "typed.png", typed, size=(600, 200))
+    code, out, _ = predict(capsys, path)
+    assert code == 0 and predicted_digits(out) == [3580]
+
+
+def test_a_dot_is_no_digit(tmp_path, capsys):
+    def dot(painter: QPainter, width: float, height: float) -> None:
+        painter.drawPoint(QPointF(width / 2, height / 2))
+
+    path = draw_png(tmp_path / "dot.png", dot, pen=30.0)
+    code, out, err = predict(capsys, path)
+    assert code == 2 and out == ""
+    assert err.startswith(f"digitpad predict: error: {path}: no digit: a dot")

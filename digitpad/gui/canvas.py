@@ -1,12 +1,17 @@
 """The drawing canvas: white ink on black, like MNIST, drawn with mouse, pen or finger.
 
-Strokes are kept as vector paths in fixed canvas units (a 280×280 square), not as screen
-pixels, so the drawing stays sharp on HiDPI screens, survives resizing, and rasterises for the
-network at a resolution that does not depend on the display.
+Strokes are kept as vector paths in canvas units, not as screen pixels: the canvas is 280 units
+tall and as wide as the space the window gives it (a number needs width), so the drawing stays
+sharp on HiDPI screens, survives resizing, and rasterises for the network at one pixel per unit
+whatever the display. Each stroke is also a piece for `digitpad.segment`: the canvas knows
+which ink was drawn together, so a number is split by its strokes (see :meth:`segment`), and
+the digits found are shown as boxes over the drawing (:meth:`set_marks`).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +19,7 @@ from PySide6.QtCore import (
     Property,
     QElapsedTimer,
     QEvent,
+    QPoint,
     QPointF,
     QRectF,
     QSize,
@@ -24,6 +30,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QFont,
+    QFontMetrics,
     QImage,
     QMouseEvent,
     QPainter,
@@ -36,10 +44,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.segment import Segmentation, rows_apart, segment_pieces
+
 CANVAS_SIDE = 280.0
-"""Side of the drawing in canvas units; strokes and pen widths are measured in these."""
+"""Height of the drawing in canvas units; strokes and pen widths are measured in these. A
+loaded 28×28 image fills a square of this side."""
 RASTER_SIDE = 280
-"""Side in pixels of :meth:`DrawingCanvas.to_array`; ten times MNIST's, ample for to_mnist."""
+"""Height in pixels of :meth:`DrawingCanvas.to_array` (one per unit); ten times MNIST's."""
 THROTTLE_MS = 35
 """At most one ``changed`` per this many milliseconds while the pen moves (~28 per second)."""
 DEFAULT_PEN_WIDTH = 18.0
@@ -48,6 +59,9 @@ MAX_PEN_WIDTH = 48.0
 
 BACKGROUND = QColor(0, 0, 0)
 INK = QColor(255, 255, 255)
+CLICK_SLOP_PX = 4
+"""A press inside a digit's box that moves less than this (screen px) before release is a click
+that selects the digit; further, it is a stroke."""
 _MIN_STEP = 0.5  # canvas units; closer pointer samples add nothing but path segments
 
 
@@ -60,6 +74,11 @@ class _Stroke:
     last: QPointF
     samples: int = 1
     active: bool = True
+    finished_box: tuple[float, float, float, float] | None = None
+    finished_ink: float | None = None
+    # Its ink rasterised alone (uint8) and that raster's top-left pixel: a finished stroke
+    # never changes, and stroking a wide pen is the costliest step of reading the canvas.
+    raster: tuple[np.ndarray, int, int] | None = None
 
     @classmethod
     def start(cls, point: QPointF, width: float) -> _Stroke:
@@ -86,6 +105,27 @@ class _Stroke:
         else:
             self.path.lineTo(self.last)
         self.active = False
+        self.finished_box = self.box()  # asked for on every repaint: worth keeping
+        self.finished_ink = self.ink()
+
+    def box(self) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) of the ink, in canvas units, pen and anti-aliasing included."""
+        if not self.active and self.finished_box is not None:
+            return self.finished_box
+        rect = self.outline().boundingRect()
+        reach = self.width / 2 + 1
+        return (
+            rect.left() - reach,
+            rect.top() - reach,
+            rect.right() + reach,
+            rect.bottom() + reach,
+        )
+
+    def ink(self) -> float:
+        """About how much ink the stroke laid down (length times width, a dot at least)."""
+        if not self.active and self.finished_ink is not None:
+            return self.finished_ink
+        return (self.outline().length() + self.width) * self.width
 
     def outline(self) -> QPainterPath:
         """The path to paint; an active stroke reaches on to the latest sample."""
@@ -96,20 +136,43 @@ class _Stroke:
         return path
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A box to show over the drawing: where a digit was found, and what was read there."""
+
+    box: tuple[int, int, int, int]  # x, y, width, height in canvas units
+    text: str  # e.g. "2 · 99%"
+    selected: bool = False
+    muted: bool = False  # below the confidence threshold
+
+
 class DrawingCanvas(QWidget):
-    """A square canvas (at least 280×280) to draw a digit on.
+    """A canvas 280 units tall and as wide as it is given, to draw a digit or a number on.
 
     ``changed`` is emitted while drawing, at most every :data:`THROTTLE_MS` ms, and at once when
-    a stroke ends, on :meth:`clear`, :meth:`undo` and :meth:`set_image`.
+    a stroke ends, on :meth:`clear`, :meth:`undo` and :meth:`set_image`. ``mark_clicked`` gives
+    the index of a mark (see :meth:`set_marks`) whose label was clicked.
     """
 
     changed = Signal()
     pen_width_changed = Signal(float)
+    scale_changed = Signal(float)
+    mark_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._strokes: list[_Stroke] = []
         self._image: QImage | None = None  # a loaded 28×28 digit: white, alpha = ink
+        self._image_left = 0.0  # canvas units; the image fills a CANVAS_SIDE square from here
+        self._image_piece: tuple[tuple[float, float, float, float], float] | None = None
+        # What Undo takes back, newest last: "stroke" or a (strokes, image, left) snapshot that
+        # Clear removed.
+        self._history: list[object] = []
+        self._marks: list[Mark] = []
+        self._mark_labels: list[QRectF] = []  # widget coordinates of each mark's label
+        self._last_scale = 0.0
+        # A left press inside a digit's box, and which: a click selects, a drag draws.
+        self._pending: tuple[QPointF, int] | None = None
         self._pen_width = DEFAULT_PEN_WIDTH
         self._placeholder = ""
         self._hover: QPointF | None = None  # canvas units, for the pen-size outline
@@ -118,7 +181,7 @@ class DrawingCanvas(QWidget):
         self._trailing.setSingleShot(True)
         self._trailing.timeout.connect(self._emit_changed)
 
-        self.setMinimumSize(int(CANVAS_SIDE), int(CANVAS_SIDE))
+        self.setMinimumSize(240, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
@@ -127,7 +190,7 @@ class DrawingCanvas(QWidget):
         self.setAccessibleName("Drawing canvas")
 
     def sizeHint(self) -> QSize:
-        return QSize(420, 420)
+        return QSize(760, 420)
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -164,27 +227,37 @@ class DrawingCanvas(QWidget):
 
     @Slot()
     def clear(self) -> None:
-        """Remove every stroke and the loaded image."""
-        self._strokes.clear()
+        """Remove every stroke and the loaded image; Undo brings them back."""
+        if not self.is_empty():
+            self._history.append((list(self._strokes), self._image, self._image_left))
+        self._strokes = []
         self._image = None
         self.update()
         self._emit_changed()
 
     @Slot()
     def undo(self) -> None:
-        """Remove the last stroke (the loaded image stays)."""
-        if not self._strokes:
+        """Take back the last stroke, or the last Clear (a loaded image stays otherwise)."""
+        if self._drawing():
+            self._end()
+        if not self._history:
             return
-        self._strokes.pop()
+        last = self._history.pop()
+        if last == "stroke":
+            self._strokes.pop()
+        else:
+            self._strokes, self._image, self._image_left = last
         self.update()
         self._emit_changed()
 
     def set_image(self, image28: np.ndarray | None) -> None:
         """Replace the drawing by a 28×28 image in [0, 1] (ink high), enlarged to fill the
-        canvas; strokes drawn afterwards add to it."""
-        self._strokes.clear()
+        canvas's height at its left; strokes drawn afterwards add to it."""
+        self._strokes = []
+        self._history.clear()
         if image28 is None:
             self._image = None
+            self._image_piece = None
         else:
             pixels = np.asarray(image28, dtype=np.float32)
             if pixels.shape != (28, 28):
@@ -196,42 +269,209 @@ class DrawingCanvas(QWidget):
             self._image = QImage(
                 argb.data, 28, 28, 28 * 4, QImage.Format.Format_ARGB32_Premultiplied
             ).copy()
+            self._image_left = 0.0
+            self._image_piece = _image_piece(pixels)
         self.update()
         self._emit_changed()
 
+    def canvas_width(self) -> float:
+        """Width of the drawing in canvas units: what the widget shows, or more if ink lies
+        further right (after the window was made narrower)."""
+        height = max(1.0, self.height() - 2.0)
+        return max(CANVAS_SIDE, (self.width() - 2.0) * CANVAS_SIDE / height, self._ink_right())
+
+    def _ink_right(self) -> float:
+        right = max((stroke.box()[2] for stroke in self._strokes), default=0.0)
+        if self._image is not None:
+            right = max(right, self._image_left + CANVAS_SIDE)
+        return right
+
     def to_array(self, side: int = RASTER_SIDE) -> np.ndarray:
-        """The drawing as a (side, side) uint8 array: 0 background, 255 ink."""
-        image = QImage(side, side, QImage.Format.Format_Grayscale8)
-        image.fill(0)
-        painter = QPainter(image)
-        painter.scale(side / CANVAS_SIDE, side / CANVAS_SIDE)
-        self._paint_content(painter)
+        """The drawing as a uint8 array `side` pixels tall and as wide as :meth:`canvas_width`
+        in proportion: 0 background, 255 ink."""
+        return self._raster(side, None, (0.0, 0.0, self.canvas_width(), CANVAS_SIDE))
+
+    def _raster(
+        self,
+        side: int,
+        strokes: Sequence[int] | None,
+        area: tuple[float, float, float, float],
+        image: bool = True,
+    ) -> np.ndarray:
+        """`area` (x0, y0, x1, y1 in units) rasterised at `side` px per 280 units, with only
+        the given strokes (all if None) and the image if `image`."""
+        scale = side / CANVAS_SIDE
+        x0, y0, x1, y1 = area
+        width = max(1, round((x1 - x0) * scale))
+        height = max(1, round((y1 - y0) * scale))
+        raster = QImage(width, height, QImage.Format.Format_Grayscale8)
+        raster.fill(0)
+        painter = QPainter(raster)
+        painter.scale(scale, scale)
+        painter.translate(-x0, -y0)
+        self._paint_content(painter, strokes, image)
         painter.end()
-        stride = image.bytesPerLine()
-        buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * side)
-        return buffer.reshape(side, stride)[:, :side].copy()
+        stride = raster.bytesPerLine()
+        buffer = np.frombuffer(raster.constBits(), dtype=np.uint8, count=stride * height)
+        return buffer.reshape(height, stride)[:, :width].copy()
+
+    def segment(self) -> Segmentation:
+        """The digits on the canvas, found from its strokes (each stroke, and a loaded image,
+        is one piece; see `digitpad.segment`). Boxes are in canvas units (= raster pixels)."""
+        boxes, mass, owners = [], [], []
+        for index, stroke in enumerate(self._strokes):
+            boxes.append(stroke.box())
+            mass.append(stroke.ink())
+            owners.append(index)
+        if self._image is not None and self._image_piece is not None:
+            (x0, y0, x1, y1), ink = self._image_piece
+            boxes.append((x0 + self._image_left, y0, x1 + self._image_left, y1))
+            mass.append(ink)
+            owners.append(-1)
+        shape = (RASTER_SIDE, round(self.canvas_width()))
+
+        def render(group: Sequence[int], everything: bool) -> np.ndarray:
+            if everything:
+                return self.to_array()  # one digit: exactly the canvas, as before numbers
+            strokes = [owners[i] for i in group if owners[i] >= 0]
+            part = np.array([boxes[i] for i in group])
+            area = (
+                max(0, math.floor(float(part[:, 0].min()))),
+                max(0, math.floor(float(part[:, 1].min()))),
+                math.ceil(float(part[:, 2].max())),
+                min(RASTER_SIDE, math.ceil(float(part[:, 3].max()))),
+            )
+            if -1 in [owners[i] for i in group]:
+                return self._raster(RASTER_SIDE, strokes, area)
+            return self._composed(strokes, area)
+
+        def apart(i: int, j: int) -> bool:
+            if owners[i] < 0 or owners[j] < 0:
+                return False  # a loaded image is one digit: strokes over it belong to it
+            return rows_apart(*self._stroke_rows(owners[i]), *self._stroke_rows(owners[j]))
+
+        clipped = np.clip(np.array(boxes, dtype=np.float64).reshape(-1, 4), 0, None)
+        clipped[:, 3] = np.minimum(clipped[:, 3], CANVAS_SIDE)
+        return segment_pieces(clipped, np.array(mass), shape, render, apart=apart)
+
+    def _stroke_rows(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """A stroke's leftmost and rightmost ink in each raster row (inf/-inf: none), for
+        `digitpad.segment.rows_apart`."""
+        pixels, left, top = self._stroke_raster(index)
+        inked = pixels >= 128
+        height = RASTER_SIDE
+        first = np.full(height, np.inf)
+        last = np.full(height, -np.inf)
+        rows = np.flatnonzero(inked.any(axis=1))
+        inside = (rows + top >= 0) & (rows + top < height)
+        rows = rows[inside]
+        if rows.size:
+            cols = inked[rows]
+            first[rows + top] = left + cols.argmax(axis=1)
+            last[rows + top] = left + cols.shape[1] - 1 - cols[:, ::-1].argmax(axis=1)
+        return first, last
+
+    def _composed(self, strokes: Sequence[int], area: tuple[int, int, int, int]) -> np.ndarray:
+        """The given strokes over `area` (x0, y0, x1, y1 in raster px), from each stroke's own
+        raster: overlapping anti-aliased edges take the brighter pixel, where QPainter would
+        blend them a little brighter still; a digit's reading does not notice."""
+        x0, y0, x1, y1 = area
+        out = np.zeros((max(1, y1 - y0), max(1, x1 - x0)), np.uint8)
+        for index in strokes:
+            pixels, left, top = self._stroke_raster(index)
+            # The overlap of the stroke's raster with the area, in each one's coordinates.
+            ox0, oy0 = max(left, x0), max(top, y0)
+            ox1 = min(left + pixels.shape[1], x1)
+            oy1 = min(top + pixels.shape[0], y1)
+            if ox1 > ox0 and oy1 > oy0:
+                target = out[oy0 - y0 : oy1 - y0, ox0 - x0 : ox1 - x0]
+                np.maximum(
+                    target, pixels[oy0 - top : oy1 - top, ox0 - left : ox1 - left], out=target
+                )
+        return out
+
+    def _stroke_raster(self, index: int) -> tuple[np.ndarray, int, int]:
+        stroke = self._strokes[index]
+        if stroke.raster is not None and not stroke.active:
+            return stroke.raster
+        x0, y0, x1, y1 = stroke.box()
+        left, top = math.floor(x0), math.floor(y0)
+        area = (left, top, math.ceil(x1), math.ceil(y1))
+        raster = (self._raster(RASTER_SIDE, [index], area, image=False), left, top)
+        if not stroke.active:
+            stroke.raster = raster
+        return raster
+
+    def set_marks(self, marks: Sequence[Mark]) -> None:
+        """Boxes to draw over the drawing (never part of :meth:`to_array`)."""
+        self._marks = list(marks)
+        self._place_labels()
+        self.update()
+
+    def _label_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def _place_labels(self) -> None:
+        """Each mark's label: just above its box, or below it if there is no room above."""
+        metrics = QFontMetrics(self._label_font())
+        self._mark_labels = []
+        for mark in self._marks:
+            box = self._mark_rect(mark)
+            text_width = metrics.horizontalAdvance(mark.text) + 10
+            text_height = metrics.height() + 4
+            top = box.top() - text_height - 2
+            if top < 1:
+                top = min(box.bottom() + 2, self.height() - text_height - 1)
+            self._mark_labels.append(QRectF(box.left(), top, text_width, text_height))
+
+    def _mark_rect(self, mark: Mark) -> QRectF:
+        x, y, width, height = mark.box
+        return QRectF(self.map_from_canvas(x, y), self.map_from_canvas(x + width, y + height))
+
+    @property
+    def marks(self) -> list[Mark]:
+        return list(self._marks)
 
     # --- geometry -------------------------------------------------------------------------------
 
+    def scale(self) -> float:
+        """Screen pixels per canvas unit (the pen and the strokes are drawn this much bigger)."""
+        return self.canvas_rect().height() / CANVAS_SIDE
+
     def canvas_rect(self) -> QRectF:
-        """The square, in widget coordinates, that shows the canvas (inside a 1 px border)."""
-        side = max(1.0, min(self.width(), self.height()) - 2.0)
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        """Where the canvas is shown, in widget coordinates (inside a 1 px border): the widget's
+        full height, unless ink beyond the right edge makes it zoom out to show all of it."""
+        height = max(1.0, self.height() - 2.0)
+        width = max(1.0, self.width() - 2.0)
+        units = self.canvas_width()
+        scale = min(height / CANVAS_SIDE, width / units)
+        return QRectF(
+            1.0, 1.0 + (height - CANVAS_SIDE * scale) / 2, units * scale, CANVAS_SIDE * scale
+        )
 
     def map_from_canvas(self, x: float, y: float) -> QPointF:
-        """Widget coordinates of the canvas point (x, y), in canvas units (0-280)."""
+        """Widget coordinates of the canvas point (x, y), in canvas units (y from 0 to 280)."""
         rect = self.canvas_rect()
-        scale = rect.width() / CANVAS_SIDE
+        scale = rect.height() / CANVAS_SIDE
         return QPointF(rect.left() + x * scale, rect.top() + y * scale)
 
     def _to_canvas(self, position: QPointF) -> QPointF:
         rect = self.canvas_rect()
-        return (position - rect.topLeft()) * (CANVAS_SIDE / rect.width())
+        return (position - rect.topLeft()) * (CANVAS_SIDE / rect.height())
+
+    def _to_drawing(self, position: QPointF) -> QPointF:
+        """A pen position in canvas units, held inside the canvas: ink beyond its edge would be
+        out of sight (and would widen the canvas, and so move every point, mid-stroke)."""
+        point = self._to_canvas(position)
+        right = self.canvas_rect().width() * CANVAS_SIDE / self.canvas_rect().height()
+        return QPointF(min(max(point.x(), 0.0), right), min(max(point.y(), 0.0), CANVAS_SIDE))
 
     def _update_around(self, *points: QPointF, radius: float) -> None:
         """Repaint only the area a new segment or the hover outline touches."""
         rect = self.canvas_rect()
-        scale = rect.width() / CANVAS_SIDE
+        scale = rect.height() / CANVAS_SIDE
         xs = [p.x() for p in points]
         ys = [p.y() for p in points]
         margin = radius * scale + 2
@@ -249,11 +489,12 @@ class DrawingCanvas(QWidget):
     def _begin(self, position: QPointF) -> None:
         if self._strokes and self._strokes[-1].active:
             self._end()
-        point = self._to_canvas(position)
+        point = self._to_drawing(position)
         if self.is_empty() and self._placeholder:
             self.update()  # the placeholder goes: more than the new stroke's area changes
         self._move_hover(None)  # hidden while drawing; it reappears where the pen lifts
         self._strokes.append(_Stroke.start(point, self._pen_width))
+        self._history.append("stroke")
         self._update_around(point, radius=self._pen_width)
         self._changed_while_drawing()
 
@@ -261,7 +502,7 @@ class DrawingCanvas(QWidget):
         stroke = self._strokes[-1]
         before = stroke.path.currentPosition()
         previous = QPointF(stroke.last)
-        point = self._to_canvas(position)
+        point = self._to_drawing(position)
         if stroke.add(point):
             self._update_around(before, previous, point, radius=stroke.width)
             self._changed_while_drawing()
@@ -297,20 +538,41 @@ class DrawingCanvas(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._begin(event.position())
+            label = self.mark_at(event.position())
+            if label is not None:
+                self.mark_clicked.emit(label)
+                event.accept()
+                return
+            inside = self.mark_box_at(event.position())
+            if inside is not None:
+                # A click on a digit selects it; only a drag from there draws.
+                self._pending = (QPointF(event.position()), inside)
+            else:
+                self._begin(event.position())
             event.accept()
         else:
             super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._drawing():
+        if self._pending is not None:
+            start, _ = self._pending
+            if (event.position() - start).manhattanLength() >= CLICK_SLOP_PX:
+                self._pending = None
+                self._begin(start)
+                self._extend(event.position())
+        elif self._drawing():
             self._extend(event.position())
         else:
             self._move_hover(self._to_canvas(event.position()))
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self._drawing():
+        if event.button() == Qt.MouseButton.LeftButton and self._pending is not None:
+            _, index = self._pending
+            self._pending = None
+            self.mark_clicked.emit(index)
+            event.accept()
+        elif event.button() == Qt.MouseButton.LeftButton and self._drawing():
             self._extend(event.position())
             self._end()
             self._move_hover(self._to_canvas(event.position()))
@@ -352,6 +614,34 @@ class DrawingCanvas(QWidget):
             self._end()
         event.accept()
 
+    def mark_at(self, position: QPointF | QPoint) -> int | None:
+        """Index of the mark whose label is at `position` (widget coordinates), if any."""
+        point = QPointF(position)
+        for index, label in enumerate(self._mark_labels):
+            if label.contains(point):
+                return index
+        return None
+
+    def mark_box_at(self, position: QPointF | QPoint) -> int | None:
+        """Index of the mark whose box holds `position` (widget coordinates), if any."""
+        point = QPointF(position)
+        for index, mark in enumerate(self._marks):
+            if self._mark_rect(mark).contains(point):
+                return index
+        return None
+
+    def label_rect(self, index: int) -> QRectF:
+        """Where mark `index`'s label is shown (widget coordinates), for clicking it."""
+        return QRectF(self._mark_labels[index])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_labels()
+        scale = self.scale()
+        if scale != self._last_scale:
+            self._last_scale = scale
+            self.scale_changed.emit(scale)
+
     def _move_hover(self, point: QPointF | None) -> None:
         old = self._hover
         self._hover = point
@@ -365,15 +655,19 @@ class DrawingCanvas(QWidget):
 
     # --- painting -------------------------------------------------------------------------------
 
-    def _paint_content(self, painter: QPainter) -> None:
-        """The loaded image and the strokes, in canvas units; shared by screen and raster."""
+    def _paint_content(
+        self, painter: QPainter, strokes: Sequence[int] | None = None, image: bool = True
+    ) -> None:
+        """The loaded image and the strokes (or only those listed), in canvas units; shared by
+        screen and raster."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self._image is not None:
+        if self._image is not None and image:
             # Nearest-neighbour (no SmoothPixmapTransform): the MNIST pixels stay visible as
             # pixels, and at 10× they survive to_mnist's area averaging almost unchanged.
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(QRectF(0, 0, CANVAS_SIDE, CANVAS_SIDE), self._image)
-        for stroke in self._strokes:
+            painter.drawImage(QRectF(self._image_left, 0, CANVAS_SIDE, CANVAS_SIDE), self._image)
+        chosen = self._strokes if strokes is None else [self._strokes[i] for i in strokes]
+        for stroke in chosen:
             pen = QPen(
                 INK,
                 stroke.width,
@@ -382,6 +676,28 @@ class DrawingCanvas(QWidget):
                 Qt.PenJoinStyle.RoundJoin,
             )
             painter.strokePath(stroke.outline(), pen)
+
+    def _paint_marks(self, painter: QPainter) -> None:
+        """Each mark's box, and its label with the answer."""
+        palette = self.palette()
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        muted = QColor(170, 170, 170)
+        painter.setFont(self._label_font())
+        for mark, label in zip(self._marks, self._mark_labels, strict=True):
+            colour = muted if mark.muted else accent
+            pen = QPen(colour, 2.5 if mark.selected else 1.2)
+            if not mark.selected:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(self._mark_rect(mark), 4, 4)
+            fill = QColor(colour)
+            fill.setAlpha(255 if mark.selected else 170)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(label, 3, 3)
+            painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
+            painter.drawText(label, Qt.AlignmentFlag.AlignCenter, mark.text)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -393,7 +709,7 @@ class DrawingCanvas(QWidget):
         painter.save()
         painter.setClipRect(rect)
         painter.translate(rect.topLeft())
-        painter.scale(rect.width() / CANVAS_SIDE, rect.width() / CANVAS_SIDE)
+        painter.scale(rect.height() / CANVAS_SIDE, rect.height() / CANVAS_SIDE)
         self._paint_content(painter)
         if self._hover is not None and not self._drawing():
             outline = QPen(QColor(255, 255, 255, 110), 0)  # cosmetic: 1 px at any scale
@@ -413,3 +729,15 @@ class DrawingCanvas(QWidget):
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
+        self._paint_marks(painter)
+
+
+def _image_piece(pixels: np.ndarray) -> tuple[tuple[float, float, float, float], float] | None:
+    """A loaded 28×28 image as one piece: its ink box in canvas units and its amount of ink."""
+    inked = pixels >= 0.25 * max(float(pixels.max()), 1e-6)
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if rows.size == 0:
+        return None
+    unit = CANVAS_SIDE / 28
+    box = (cols[0] * unit, rows[0] * unit, (cols[-1] + 1) * unit, (rows[-1] + 1) * unit)
+    return box, float(pixels.sum()) * unit * unit

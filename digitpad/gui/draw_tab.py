@@ -1,22 +1,28 @@
-"""The Draw tab: draw a digit and watch the network read it, stroke by stroke.
+"""The Draw tab: draw a digit, or a number, and watch the network read it, stroke by stroke.
 
-Data flows one way on every (throttled) canvas change: canvas → ``to_mnist`` → NumPy predictor
-(``Predictor.explain``: probabilities, hidden activations and saliency from one forward and one
-backward pass) → view. All of it takes about a millisecond, so it runs right here on the GUI
-thread. Below the shared confidence threshold the tab says "not sure" instead of a digit.
+Data flows one way on every (throttled) canvas change: canvas strokes → ``segment_pieces``
+(the digits, each made as ``to_mnist`` makes one) → NumPy predictor (all digits in one forward
+pass; ``Predictor.explain`` for the selected one: hidden activations and saliency) → view. It
+takes a few milliseconds, so it runs right here on the GUI thread. Below the shared confidence
+threshold a digit is "not sure" ("?" within a number: "20?6"). A mark that is no digit at all
+(a dot, a speck, a blot) is said to be so instead of being read.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QFont, QKeySequence, QPalette, QResizeEvent, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QStackedWidget,
@@ -29,6 +35,7 @@ from digitpad.gui.canvas import (
     MAX_PEN_WIDTH,
     MIN_PEN_WIDTH,
     DrawingCanvas,
+    Mark,
 )
 from digitpad.gui.captions import caption
 from digitpad.gui.confidence import ConfidenceThreshold
@@ -42,9 +49,9 @@ from digitpad.insight import (
     sequential_rgb,
     unit_grid,
 )
-from digitpad.preprocess import EmptyCanvasError, to_mnist
+from digitpad.reading import NOT_SURE_MARK, DigitReading, number_text, read_digits
 
-HINT = "Draw a digit…"
+HINT = "Draw a digit or a number…"
 NO_MODEL_HINT = "No model loaded"
 NOT_SURE = "not sure"
 PANEL_WIDTH = 320
@@ -56,8 +63,8 @@ SMALLEST_ACTIVATIONS = 42
 
 
 class DrawTab(QWidget):
-    """Canvas on the left; the answer, the ten probabilities and the network's input on the
-    right."""
+    """Canvas on the left; the answer (a digit or a number), and for the selected digit the ten
+    probabilities, the network's input and why, on the right."""
 
     def __init__(
         self,
@@ -70,12 +77,15 @@ class DrawTab(QWidget):
         self._probabilities: np.ndarray | None = None
         self._network_input: np.ndarray | None = None
         self._explanation: Explanation | None = None
+        self._readings: list[DigitReading] = []
+        self._selected = -1
         self.threshold = threshold if threshold is not None else ConfidenceThreshold(parent=self)
         self.threshold.changed.connect(self._threshold_changed)
 
         self.canvas = DrawingCanvas()
-        self.canvas.set_placeholder_text("Draw a digit here")
+        self.canvas.set_placeholder_text("Draw a digit or a number here")
         self.canvas.changed.connect(self.refresh)
+        self.canvas.mark_clicked.connect(self.select_digit)
 
         # The answer: a hint page and a result page, so the empty state never shows a guess.
         self.hint_label = QLabel(HINT)
@@ -84,6 +94,7 @@ class DrawTab(QWidget):
         hint_font.setPointSizeF(hint_font.pointSizeF() * 1.5)
         self.hint_label.setFont(hint_font)
         self.hint_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.hint_label.setWordWrap(True)
 
         self.digit_label = QLabel()
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -161,17 +172,18 @@ class DrawTab(QWidget):
         self.pen_slider.setAccessibleName("Pen width")
         self.pen_slider.valueChanged.connect(self.canvas.set_pen_width)
         self._pen_value = QLabel()
-        self._pen_value.setMinimumWidth(self._pen_value.fontMetrics().horizontalAdvance("48 px"))
-        self.pen_slider.valueChanged.connect(lambda width: self._pen_value.setText(f"{width} px"))
-        self.pen_slider.setToolTip("Width of the next strokes, on a canvas 280 px wide")
+        self._pen_value.setMinimumWidth(self._pen_value.fontMetrics().horizontalAdvance("888 px"))
+        # The canvas scales with the window, and the pen with it: say what it draws on screen.
+        self.pen_slider.valueChanged.connect(lambda _width: self._show_pen_width())
+        self.canvas.scale_changed.connect(lambda _scale: self._show_pen_width())
         self.canvas.set_pen_width(self.pen_slider.value())
-        self._pen_value.setText(f"{self.pen_slider.value()} px")
+        self._show_pen_width()
 
         self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
+        self.undo_button.setToolTip("Take back the last stroke, or the last Clear (Ctrl+Z)")
         self.undo_button.clicked.connect(self.canvas.undo)
         self.clear_button = QPushButton("Clear")
-        self.clear_button.setToolTip("Start again (Esc or Delete)")
+        self.clear_button.setToolTip("Start again (Esc or Delete; Undo brings it back)")
         self.clear_button.clicked.connect(self.canvas.clear)
         # Window-wide keys that only act while this tab is visible (Qt ignores shortcuts of
         # hidden widgets), so they do not steal Esc or Ctrl+Z from the other tabs.
@@ -191,7 +203,7 @@ class DrawTab(QWidget):
         side.addWidget(self._answer)
         side.addSpacing(4)
         side.addWidget(caption("Probabilities"))
-        side.addWidget(self.bars, 1)
+        side.addWidget(self.bars)
         side.addSpacing(4)
 
         images = QGridLayout()
@@ -216,25 +228,40 @@ class DrawTab(QWidget):
         side.addWidget(self.activations_view)
         side.addSpacing(4)
 
+        side.addStretch(1)
+
+        # The controls sit under the canvas, where they are always in view; the panel beside it
+        # may have to scroll in a short window.
         controls = QGridLayout()
+        controls.setHorizontalSpacing(8)
         controls.addWidget(QLabel("Answer if ≥"), 0, 0)
         controls.addWidget(self.threshold_slider, 0, 1)
         controls.addWidget(self._threshold_value, 0, 2)
+        controls.addWidget(self.undo_button, 0, 3)
         controls.addWidget(QLabel("Pen width"), 1, 0)
         controls.addWidget(self.pen_slider, 1, 1)
         controls.addWidget(self._pen_value, 1, 2)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.undo_button)
-        buttons.addWidget(self.clear_button)
-        controls.addLayout(buttons, 2, 0, 1, 3)
-        side.addLayout(controls)
+        controls.addWidget(self.clear_button, 1, 3)
+        controls.setColumnStretch(1, 1)
+        drawing = QVBoxLayout()
+        drawing.addWidget(self.canvas, 1)
+        drawing.addLayout(controls)
 
         side_panel = QWidget()
         side_panel.setLayout(side)
-        side_panel.setFixedWidth(PANEL_WIDTH)
+        # In a short window the panel scrolls rather than squeeze or clip its contents.
+        scroll = QScrollArea()
+        scroll.setWidget(side_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(PANEL_WIDTH + scroll.verticalScrollBar().sizeHint().width())
+        self.side_scroll = scroll
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(_CanvasBesidePanel(self.canvas, side_panel))
+        layout = QHBoxLayout(self)
+        layout.setSpacing(16)
+        layout.addLayout(drawing, 1)
+        layout.addWidget(scroll)
 
     # --- public API -----------------------------------------------------------------------------
 
@@ -257,22 +284,22 @@ class DrawTab(QWidget):
 
     @property
     def probabilities(self) -> np.ndarray | None:
-        """The ten probabilities shown, or None while the hint is shown."""
+        """The selected digit's ten probabilities, or None while the hint is shown."""
         return self._probabilities
 
     @property
     def network_input(self) -> np.ndarray | None:
-        """The (28, 28) image the network was last given, or None for an empty canvas."""
+        """The (28, 28) image of the selected digit as the network was given it, or None."""
         return self._network_input
 
     @property
     def top_digit(self) -> int | None:
-        """The network's best guess, sure or not (None while the hint is shown)."""
+        """The network's best guess for the selected digit, sure or not (None: hint shown)."""
         return None if self._probabilities is None else int(self._probabilities.argmax())
 
     @property
     def is_sure(self) -> bool:
-        """Whether the top probability reaches the confidence threshold (so a digit shows)."""
+        """Whether the selected digit's top probability reaches the confidence threshold."""
         probabilities = self._probabilities
         return probabilities is not None and self.threshold.is_sure(float(probabilities.max()))
 
@@ -282,23 +309,74 @@ class DrawTab(QWidget):
         return self._explanation
 
     @property
+    def readings(self) -> list[DigitReading]:
+        """Every digit found, left to right, with its probabilities and box (canvas units)."""
+        return list(self._readings)
+
+    @property
+    def number(self) -> str:
+        """The number read, "?" for each digit under the threshold ("" while the hint shows)."""
+        return number_text(self._readings, self.threshold.value)
+
+    @property
+    def selected_digit(self) -> int | None:
+        """Index of the digit whose details are shown (None while the hint is shown)."""
+        return self._selected if self._readings else None
+
+    @property
     def showing_hint(self) -> bool:
         return self._answer.currentWidget() is self.hint_label
+
+    @property
+    def pen_width(self) -> float:
+        """Width of the pen, in canvas units (the canvas is 280 units tall)."""
+        return float(self.canvas.pen_width)
+
+    def set_pen_width(self, width: float) -> None:
+        """Use a pen `width` canvas units wide (clamped to the slider's range; NaN ignored)."""
+        if not math.isfinite(width):
+            return
+        self.pen_slider.setValue(round(min(max(width, MIN_PEN_WIDTH), MAX_PEN_WIDTH)))
+
+    @Slot(int)
+    def select_digit(self, index: int) -> None:
+        """Show the probabilities, image and why of digit `index` (0 is the leftmost)."""
+        if 0 <= index < len(self._readings) and index != self._selected:
+            self._selected = index
+            self._show_selected()
 
     # --- the prediction path --------------------------------------------------------------------
 
     @Slot()
     def refresh(self) -> None:
         """Read the canvas and show what the network makes of it."""
-        try:
-            image = to_mnist(self.canvas.to_array())
-        except EmptyCanvasError:
-            image = None
+        segmentation = self.canvas.segment()
+        digits = segmentation.digits
+        if self._predictor is None or not digits:
+            self._readings, self._selected = [], -1
+            # Without a model the preview still shows what the network would be given.
+            self._network_input = digits[-1].image if digits else None
+            self.preview.set_image(self._network_input)
+            self.canvas.set_marks([])
+            if self._predictor is None:
+                self._show_hint(NO_MODEL_HINT)
+            elif segmentation.problem:
+                self._show_hint(f"{segmentation.problem}.")
+            else:
+                self._show_hint(HINT)
+            return
+        count_changed = len(digits) != len(self._readings)
+        self._readings = read_digits(digits, self._predictor)
+        # A new digit (or one fewer) moves the details to the rightmost: the one being written.
+        if count_changed or not 0 <= self._selected < len(self._readings):
+            self._selected = len(self._readings) - 1
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        reading = self._readings[self._selected]
+        image = reading.image
         self._network_input = image
         self.preview.set_image(image)
-        if image is None or self._predictor is None:
-            self._show_hint(HINT if self._predictor is not None else NO_MODEL_HINT)
-            return
         explanation = self._predictor.explain(image)
         self._explanation = explanation
         self._probabilities = explanation.probabilities
@@ -314,7 +392,10 @@ class DrawTab(QWidget):
             return
         top = int(probabilities.argmax())
         confidence = percent_text(float(probabilities[top]))
-        if self.is_sure:
+        count = len(self._readings)
+        if count > 1:
+            self._show_number(top, confidence)
+        elif self.is_sure:
             self.digit_label.setForegroundRole(QPalette.ColorRole.Highlight)
             self.digit_label.setFont(self._digit_font)
             self.digit_label.setText(str(top))
@@ -328,6 +409,53 @@ class DrawTab(QWidget):
                 f"best guess {top} at {confidence}, under {percent_text(self.threshold.value)}"
             )
         self._answer.setCurrentIndex(1)
+        self._show_marks()
+
+    def _show_number(self, top: int, confidence: str) -> None:
+        """The number in the digit's place (smaller when long), the selected digit below."""
+        text = self.number
+        font = QFont(self._digit_font)
+        room = PANEL_WIDTH - 8
+        while font.pointSizeF() > 8 and QFontMetrics(font).horizontalAdvance(text) > room:
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+        self.digit_label.setFont(font)
+        self.digit_label.setForegroundRole(QPalette.ColorRole.Highlight)
+        self.digit_label.setText(text)
+        where = f"digit {self._selected + 1} of {len(self._readings)}"
+        if self.is_sure:
+            self.confidence_label.setText(f"{where}: {top}, {confidence} sure")
+        else:
+            # Short enough for the panel: the threshold shows beside its slider.
+            self.confidence_label.setText(f"{where}: not sure (best guess {top}, {confidence})")
+
+    def _show_marks(self) -> None:
+        """A box per digit on the canvas with its answer and confidence (for two or more)."""
+        if len(self._readings) < 2:
+            self.canvas.set_marks([])
+            return
+        marks = []
+        for index, reading in enumerate(self._readings):
+            sure = self.threshold.is_sure(reading.confidence)
+            answer = str(reading.digit) if sure else NOT_SURE_MARK
+            marks.append(
+                Mark(
+                    reading.box,
+                    f"{answer} · {reading.confidence:.0%}",
+                    selected=index == self._selected,
+                    muted=not sure,
+                )
+            )
+        self.canvas.set_marks(marks)
+
+    def _show_pen_width(self) -> None:
+        width = self.canvas.pen_width
+        on_screen = round(width * self.canvas.scale())
+        self._pen_value.setText(f"{on_screen} px")
+        self.pen_slider.setToolTip(
+            f"Width of the next strokes: {width:g} units on a canvas 280 units tall, "
+            f"{on_screen} px on screen at this window size (the pen grows with the canvas; "
+            "hover over the canvas to see it)"
+        )
 
     def _show_activations(self) -> None:
         explanation = self._explanation
@@ -373,6 +501,8 @@ class DrawTab(QWidget):
     def _show_hint(self, text: str) -> None:
         self._probabilities = None
         self._explanation = None
+        self._readings, self._selected = [], -1
+        self.canvas.set_marks([])
         self.hint_label.setText(text)
         self._answer.setCurrentWidget(self.hint_label)
         self.bars.set_probabilities(None)
@@ -396,45 +526,3 @@ class DrawTab(QWidget):
 
 def _rgb(color) -> tuple[int, int, int]:
     return color.red(), color.green(), color.blue()
-
-
-class _CanvasBesidePanel(QWidget):
-    """A square canvas with a fixed-width panel to its right, centred together.
-
-    Qt's box layouts cannot keep a widget square: the canvas would take the spare width and
-    leave a gap between its square and the panel. So this places both itself.
-    """
-
-    SPACING = 16
-
-    def __init__(self, canvas: QWidget, panel: QWidget) -> None:
-        super().__init__()
-        self._canvas, self._panel = canvas, panel
-        canvas.setParent(self)
-        panel.setParent(self)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-
-    def minimumSizeHint(self) -> QSize:
-        canvas, panel = self._canvas.minimumSize(), self._panel.minimumSizeHint()
-        width = canvas.width() + self.SPACING + self._panel.width()
-        return QSize(width, max(canvas.height(), panel.height()))
-
-    def sizeHint(self) -> QSize:
-        side = self._canvas.sizeHint().height()
-        panel = self._panel.sizeHint()
-        return QSize(side + self.SPACING + self._panel.width(), max(side, panel.height()))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        width, height = self.width(), self.height()
-        panel_width = self._panel.width()
-        smallest = self._canvas.minimumWidth()
-        side = max(smallest, min(height, width - panel_width - self.SPACING))
-        left = max(0, (width - side - self.SPACING - panel_width) // 2)
-        top = max(0, (height - side) // 2)
-        self._canvas.setGeometry(left, top, side, side)
-        # The panel lines up with the canvas when it fits in its height, else takes all of it.
-        if self._panel.minimumSizeHint().height() <= side:
-            self._panel.setGeometry(left + side + self.SPACING, top, panel_width, side)
-        else:
-            self._panel.setGeometry(left + side + self.SPACING, 0, panel_width, height)
-        super().resizeEvent(event)

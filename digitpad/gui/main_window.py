@@ -50,6 +50,7 @@ _GEOMETRY = "window/geometry"
 _TAB = "window/tab"
 _CONFIG = "train/config"
 _THRESHOLD = "draw/threshold"
+_PEN_WIDTH = "draw/pen_width"
 
 Answer = QMessageBox.StandardButton
 
@@ -273,6 +274,8 @@ class MainWindow(QMainWindow):
         # A garbled value keeps "always answer".
         with contextlib.suppress(TypeError, ValueError):
             self.threshold.set_value(float(self._settings.value(_THRESHOLD, 0.0)))
+        with contextlib.suppress(TypeError, ValueError):
+            self.draw_tab.set_pen_width(float(self._settings.value(_PEN_WIDTH, "nan")))
         text = self._settings.value(_CONFIG)
         if isinstance(text, str) and text:
             # Settings from another version may not parse: then the defaults stay.
@@ -284,6 +287,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue(_GEOMETRY, self.saveGeometry())
         self._settings.setValue(_TAB, self.tabs.currentIndex())
         self._settings.setValue(_THRESHOLD, self.threshold.value)
+        self._settings.setValue(_PEN_WIDTH, self.draw_tab.pen_width)
         try:
             config = self.train_tab.form.config()
         except ConfigError:

@@ -13,6 +13,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 DIGITS = 10
+MAX_ROW_PX = 24
+"""Tallest a row gets: a bar and its label, with a little air."""
 
 
 def percent_text(probability: float) -> str:
@@ -30,6 +32,9 @@ class ProbabilityBars(QWidget):
         self._probabilities: np.ndarray | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(160, 150)
+        # In a tall window the rows would grow into fat, widely spaced bands: they stop at a
+        # comfortable reading height and the space goes elsewhere.
+        self.setMaximumHeight(DIGITS * MAX_ROW_PX)
 
     def sizeHint(self) -> QSize:
         return QSize(280, 220)
