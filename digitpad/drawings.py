@@ -36,7 +36,6 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 """File types read as drawings (what Pillow reads and image_dataset_from_directory accepts,
 plus TIFF for scans)."""
 
-MAX_PIXELS = 40_000_000
 """Larger images are refused before decoding, as digitpad.image_files does."""
 
 DEFAULT_HOLDOUT = 0.2
@@ -210,12 +209,13 @@ def load_drawings(
     drawings: tuple[Drawing, ...] | list[Drawing], skipped: tuple[Skipped, ...] = ()
 ) -> DrawingSet:
     """Read and convert ``drawings``; the ones that fail join ``skipped`` with the reason."""
+    from digitpad.image_files import read_grayscale
     from digitpad.preprocess import EmptyCanvasError, to_mnist
 
     images, kept, problems = [], [], list(skipped)
     for drawing in drawings:
         try:
-            images.append(to_mnist(read_image(drawing.path)))
+            images.append(to_mnist(read_grayscale(drawing.path)))
         except EmptyCanvasError:
             problems.append(Skipped(drawing.path, "blank: no drawing on it"))
             continue
@@ -226,30 +226,6 @@ def load_drawings(
     stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
     labels = np.array([d.label for d in kept], dtype=np.int64)
     return DrawingSet(stacked, labels, tuple(kept), tuple(problems))
-
-
-def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """The image at ``path`` as a 2-D array of grey levels (uint8, or uint16 for 16-bit scans).
-
-    Colour becomes grey; transparent parts become paper that the ink stands out from. Raises
-    DigitpadError naming the problem for a missing, unreadable or oversized file.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise DigitpadError(f"image is too large ({width}×{height})")
-            image.load()
-            return _grey_levels(image)
-    except FileNotFoundError:
-        raise DigitpadError("no such file") from None
-    except UnidentifiedImageError:
-        raise DigitpadError("not a readable image") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        # Pillow raises these for truncated or corrupt data.
-        raise DigitpadError(f"damaged image ({exc})") from None
 
 
 def held_out_score(key: str) -> float:
@@ -310,27 +286,6 @@ def _list_digit(folder: Path, digit: int, drawings: list[Drawing], skipped: list
             skipped.append(Skipped(path, f"not an image file ({path.suffix or 'no suffix'})"))
         else:
             drawings.append(Drawing(path, digit))
-
-
-def _grey_levels(image) -> np.ndarray:
-    """Pillow image -> 2-D grey levels, transparency laid on paper (as image_files does)."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        levels = np.asarray(image)
-        if levels.min() < 0 or levels.max() > 65535:
-            raise DigitpadError(f"unsupported pixel values for a {image.mode} image")
-        return levels.astype(np.uint16)
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[:, :, 3] / 255
-        # Qt's qGray weights, as digitpad.image_files uses, so both readers agree.
-        grey = rgba[:, :, :3] @ np.array([11, 16, 5], np.float32) / 32
-        covered = float(alpha.sum())
-        light_ink = covered > 0 and float((alpha * grey).sum()) / covered > 127.5
-        paper = 0.0 if light_ink else 255.0
-        return np.round(alpha * grey + (1 - alpha) * paper).astype(np.uint8)
-    return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
 def _as_uint8(canvas: np.ndarray) -> np.ndarray:

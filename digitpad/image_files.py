@@ -1,71 +1,62 @@
-"""Reading image files of drawn digits into grayscale NumPy arrays.
+"""Reading image files of drawn digits into grayscale NumPy arrays, without Qt.
 
-Qt's ``QImage`` reads PNG, JPEG and BMP with no new dependency; it is imported here, lazily,
-only when a file is read, so the rest of the core stays free of Qt.
+Pillow (which matplotlib already depends on) reads PNG, JPEG, BMP, GIF, TIFF and more, and is
+imported only when a file is read. Colour becomes grey with Qt's weights (as the app's canvas
+does), and transparency becomes paper that the ink stands out from.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from digitpad.errors import DigitpadError
 
-if TYPE_CHECKING:
-    from PySide6.QtGui import QImage
-
 MAX_PIXELS = 40_000_000
+"""Larger images are refused from their header, before any pixel is decoded."""
 
 
 def read_grayscale(path: str | os.PathLike[str]) -> np.ndarray:
-    """The image at ``path`` as a 2-D uint8 array (0 black, 255 white).
+    """The image at ``path`` as a 2-D array of grey levels (uint8, or uint16 for 16-bit scans).
 
-    Colour becomes grey; transparent parts become paper (see `_flattened`). Raises
+    Colour becomes grey; transparent parts become paper that the ink stands out from. Raises
     DigitpadError naming the problem for a missing, unreadable or oversized file.
     """
-    from PySide6.QtGui import QImage, QImageReader
+    from PIL import Image, UnidentifiedImageError
 
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise DigitpadError("no such file")
-    reader = QImageReader(path)
-    size = reader.size()
-    if size.isValid() and size.width() * size.height() > MAX_PIXELS:
-        raise DigitpadError(f"image is too large ({size.width()}×{size.height()})")
-    image = reader.read()
-    if image.isNull():
-        raise DigitpadError(f"not a readable image ({reader.errorString()})")
-    if image.hasAlphaChannel():
-        return _flattened(image)
-    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    return _pixels(gray, channels=1)[:, :, 0].copy()
-
-
-def _flattened(image: QImage) -> np.ndarray:
-    """Grey levels of an image with transparency, laid on paper that its ink stands out from.
-
-    Transparent pixels are blank paper, so the opaque ones are the drawing: dark ink goes on
-    white paper and light ink (a white pen on a transparent layer) on black, instead of
-    vanishing into a white background.
-    """
-    from PySide6.QtGui import QImage
-
-    converted = image.convertToFormat(QImage.Format.Format_RGBA8888)  # owns the viewed pixels
-    rgba = _pixels(converted, channels=4)
-    alpha = rgba[:, :, 3].astype(np.float32) / 255
-    # Qt's own grey weights (qGray).
-    grey = rgba[:, :, :3].astype(np.float32) @ np.array([11, 16, 5], np.float32) / 32
-    covered = float(alpha.sum())
-    light_ink = covered > 0 and float((alpha * grey).sum()) / covered > 127.5
-    paper = 0.0 if light_ink else 255.0
-    return np.round(alpha * grey + (1 - alpha) * paper).astype(np.uint8)
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise DigitpadError(f"image is too large ({width}×{height})")
+            image.load()
+            return _grey_levels(image)
+    except FileNotFoundError:
+        raise DigitpadError("no such file") from None
+    except UnidentifiedImageError:
+        raise DigitpadError("not a readable image") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        # Pillow raises these for truncated or corrupt data.
+        raise DigitpadError(f"not a readable image (damaged: {exc})") from None
 
 
-def _pixels(image: QImage, channels: int) -> np.ndarray:
-    """A view of an 8-bit-per-channel QImage's pixels as (height, width, channels); valid only
-    while `image` lives."""
-    width, height, stride = image.width(), image.height(), image.bytesPerLine()
-    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
-    return buffer.reshape(height, stride)[:, : width * channels].reshape(height, width, channels)
+def _grey_levels(image) -> np.ndarray:
+    """Pillow image -> 2-D grey levels, transparency laid on paper."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        levels = np.asarray(image)
+        if levels.min() < 0 or levels.max() > 65535:
+            raise DigitpadError(f"unsupported pixel values for a {image.mode} image")
+        return levels.astype(np.uint16)
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[:, :, 3] / 255
+        # Qt's qGray weights, as the canvas uses, so a saved drawing reads as it was drawn.
+        grey = rgba[:, :, :3] @ np.array([11, 16, 5], np.float32) / 32
+        covered = float(alpha.sum())
+        light_ink = covered > 0 and float((alpha * grey).sum()) / covered > 127.5
+        paper = 0.0 if light_ink else 255.0
+        return np.round(alpha * grey + (1 - alpha) * paper).astype(np.uint8)
+    return np.asarray(image.convert("L"), dtype=np.uint8)

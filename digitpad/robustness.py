@@ -126,7 +126,7 @@ def _affine(
     forward *= scale[:, None, None]
     inverse = np.linalg.inv(forward)
     # Same layout as augment._sampling_coefficients, with no elastic part.
-    coefficients = np.zeros((2, count, augment._BASIS.shape[0]), np.float32)
+    coefficients = np.zeros((2, count, 3 + augment.ELASTIC_GRID**2), np.float32)
     coefficients[:, :, :2] = inverse.transpose(1, 0, 2)
     coefficients[:, :, 2] = (
         augment._CENTRE + augment._PAD - np.einsum("nij,nj->ni", inverse, shift)

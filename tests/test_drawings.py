@@ -11,9 +11,9 @@ from digitpad.drawings import (
     drawings_dir,
     holdout_split,
     is_held_out,
-    read_image,
 )
 from digitpad.errors import DigitpadError
+from digitpad.image_files import read_grayscale as read_image
 from digitpad.preprocess import to_mnist
 
 

@@ -214,6 +214,11 @@ class DrawingCanvas(QWidget):
         return len(self._strokes)
 
     @property
+    def history_depth(self) -> int:
+        """How many steps Undo can take back (strokes and Clears)."""
+        return len(self._history)
+
+    @property
     def has_image(self) -> bool:
         return self._image is not None
 

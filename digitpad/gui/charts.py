@@ -34,8 +34,7 @@ CAPTION = (
     "measured as the validation images (orange) are, so the two compare directly."
 )
 SHORT_CAPTION = (
-    "Blue: training (faint: each chunk, bold: smoothed, ■: fixed images) · "
-    "orange ●: validation"
+    "Blue: training (faint: each chunk, bold: smoothed, ■: fixed images) · orange ●: validation"
 )
 
 

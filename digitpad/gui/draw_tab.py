@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -53,6 +53,10 @@ from digitpad.reading import NOT_SURE_MARK, DigitReading, number_text, read_digi
 
 HINT = "Draw a digit or a number…"
 NO_MODEL_HINT = "No model loaded"
+LABEL_HINT = (
+    "Click a digit (or press its key) to say what you drew: the drawing goes to My drawings, "
+    "where the network can learn your handwriting. Ctrl+Z takes it back."
+)
 NOT_SURE = "not sure"
 PANEL_WIDTH = 320
 IMAGE_SCALE = 5  # the 28×28 preview and saliency at 5 px per pixel: both fit side by side
@@ -64,7 +68,17 @@ SMALLEST_ACTIVATIONS = 42
 
 class DrawTab(QWidget):
     """Canvas on the left; the answer (a digit or a number), and for the selected digit the ten
-    probabilities, the network's input and why, on the right."""
+    probabilities, the network's input and why, on the right.
+
+    Signals: ``selection_changed(image | None)`` the selected digit's 28×28 network input after
+    each reading; ``labelled(canvas, digit)`` the user said what the drawing is (a digit key,
+    or a click on the bars): the canvas raster as uint8, then the canvas clears;
+    ``unlabelled()`` Undo took that labelling back (the drawing is on the canvas again).
+    """
+
+    selection_changed = Signal(object)
+    labelled = Signal(object, int)
+    unlabelled = Signal()
 
     def __init__(
         self,
@@ -123,6 +137,9 @@ class DrawTab(QWidget):
         self._answer.setFixedHeight(result_page.sizeHint().height())
 
         self.bars = ProbabilityBars()
+        self.bars.setToolTip(LABEL_HINT)
+        self.bars.digit_clicked.connect(self.label_drawing)
+        self._label_depths: list[int] = []  # canvas undo depth after each labelling's Clear
         self.preview = DigitImage(scale_hint=IMAGE_SCALE)
         self.preview.setToolTip(
             "Exactly what the network sees: your drawing cropped, scaled to fit 20 px and "
@@ -181,18 +198,22 @@ class DrawTab(QWidget):
 
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip("Take back the last stroke, or the last Clear (Ctrl+Z)")
-        self.undo_button.clicked.connect(self.canvas.undo)
+        self.undo_button.clicked.connect(self.undo)
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Start again (Esc or Delete; Undo brings it back)")
         self.clear_button.clicked.connect(self.canvas.clear)
         # Window-wide keys that only act while this tab is visible (Qt ignores shortcuts of
         # hidden widgets), so they do not steal Esc or Ctrl+Z from the other tabs.
         for keys, slot in (
-            (QKeySequence.StandardKey.Undo, self.canvas.undo),
+            (QKeySequence.StandardKey.Undo, self.undo),
             (QKeySequence(Qt.Key.Key_Escape), self.canvas.clear),
             (QKeySequence(Qt.Key.Key_Delete), self.canvas.clear),
         ):
             QShortcut(keys, self, activated=slot)
+        for digit in range(10):
+            QShortcut(
+                QKeySequence(str(digit)), self, activated=lambda d=digit: self.label_drawing(d)
+            )
 
         self._build_layout()
         self.set_predictor(predictor)
@@ -339,6 +360,35 @@ class DrawTab(QWidget):
         self.pen_slider.setValue(round(min(max(width, MIN_PEN_WIDTH), MAX_PEN_WIDTH)))
 
     @Slot(int)
+    def label_drawing(self, digit: int) -> bool:
+        """Say the drawing on the canvas is ``digit``: it goes to My drawings (``labelled``)
+        and the canvas clears for the next one. Undo brings it back and takes the label back.
+
+        One digit at a time: a canvas holding several, or nothing, is refused with a hint.
+        """
+        if self.canvas.is_empty() or self.canvas.has_image:
+            return False
+        if len(self._readings) > 1:
+            self._show_hint("Label one digit at a time: clear the canvas and draw just one.")
+            return False
+        image = self.canvas.to_array()
+        self.labelled.emit(image, int(digit))
+        self.canvas.clear()
+        self._label_depths.append(self.canvas.history_depth)
+        return True
+
+    @Slot()
+    def undo(self) -> None:
+        """Take back the last stroke, Clear or labelling."""
+        if self._label_depths and self._label_depths[-1] == self.canvas.history_depth:
+            self._label_depths.pop()
+            self.unlabelled.emit()
+        self.canvas.undo()
+        # A labelling whose Clear is gone from the canvas's history can no longer be undone.
+        depth = self.canvas.history_depth
+        self._label_depths = [d for d in self._label_depths if d <= depth]
+
+    @Slot(int)
     def select_digit(self, index: int) -> None:
         """Show the probabilities, image and why of digit `index` (0 is the leftmost)."""
         if 0 <= index < len(self._readings) and index != self._selected:
@@ -364,6 +414,7 @@ class DrawTab(QWidget):
                 self._show_hint(f"{segmentation.problem}.")
             else:
                 self._show_hint(HINT)
+            self.selection_changed.emit(None)
             return
         count_changed = len(digits) != len(self._readings)
         self._readings = read_digits(digits, self._predictor)
@@ -385,6 +436,7 @@ class DrawTab(QWidget):
         self.saliency_caption.setText(f"Why {explanation.digit}")
         self.saliency_view.set_rgb(saliency_rgb(image, explanation.saliency))
         self._show_activations()
+        self.selection_changed.emit(image)
 
     def _show_answer(self) -> None:
         probabilities = self._probabilities
@@ -407,6 +459,7 @@ class DrawTab(QWidget):
             self.digit_label.setText(NOT_SURE)
             self.confidence_label.setText(
                 f"best guess {top} at {confidence}, under {percent_text(self.threshold.value)}"
+                " · wrong? press the right digit key"
             )
         self._answer.setCurrentIndex(1)
         self._show_marks()

@@ -1,4 +1,5 @@
-"""The main window: Draw, Train, Mistakes and Data tabs around one current model.
+"""The main window: the Draw, Train, Mistakes, Data, Network, Runs and My drawings pages
+around one current model.
 
 The window wires the tabs together and owns what they share: the current model (a
 :class:`CurrentModel` every tab listens to), the confidence threshold (a
@@ -32,7 +33,9 @@ from digitpad.gui.confidence import ConfidenceThreshold
 from digitpad.gui.current_model import CurrentModel
 from digitpad.gui.data_tab import DataTab
 from digitpad.gui.draw_tab import DrawTab
+from digitpad.gui.lazy_page import LazyPage
 from digitpad.gui.mistakes_tab import MistakesTab
+from digitpad.gui.my_drawings import MyDrawingsView
 from digitpad.gui.session_runs import SessionRun
 from digitpad.gui.train_tab import TrainTab
 from digitpad.gui.train_worker import DataLoader
@@ -41,6 +44,8 @@ from digitpad.paths import settings_file
 
 if TYPE_CHECKING:
     from digitpad.gui.model_picker import ModelPickerDialog
+    from digitpad.gui.network_tab import NetworkTab
+    from digitpad.gui.runs_view import RunsView
     from digitpad.store import ModelInfo
 
 SHUTDOWN_MS = 3000
@@ -62,6 +67,25 @@ def app_settings() -> QSettings:
     if path is not None:
         return QSettings(str(path), QSettings.Format.IniFormat)
     return QSettings()
+
+
+def _runs_view(store: str | None) -> RunsView:
+    from digitpad.gui.runs_view import RunsView
+
+    return RunsView(store=store)
+
+
+def _docs_url() -> str:
+    """The README as a file URL: the documentation that ships with this copy."""
+    from digitpad.paths import assets_dir
+
+    readme = assets_dir().parent / "README.md"
+    return readme.as_uri() if readme.exists() else "https://pypi.org/project/digitpad/"
+
+
+def _mnemonic(title: str) -> str:
+    """The letter after '&' in a tab title: its Alt+ key."""
+    return title[title.index("&") + 1].upper() if "&" in title else ""
 
 
 def ask_about_unsaved(parent: QMainWindow, text: str) -> QMessageBox.StandardButton:
@@ -102,18 +126,26 @@ class MainWindow(QMainWindow):
         self.train_tab = TrainTab(data_loader=data_loader, store=store)
         self.mistakes_tab = MistakesTab(threshold=self.threshold)
         self.data_tab = DataTab(loader=data_loader)
+        self._data_loader = data_loader
+        # The pages that draw with matplotlib are built when first opened (start-up stays fast).
+        self.network_page = LazyPage(self._make_network_tab)
+        self.runs_page = LazyPage(lambda: _runs_view(store))
+        self.my_drawings = MyDrawingsView(store=store, data_loader=data_loader)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for index, (tab, title) in enumerate(
+        for index, (tab, title, tip) in enumerate(
             (
-                (self.draw_tab, "Draw"),
-                (self.train_tab, "Train"),
-                (self.mistakes_tab, "Mistakes"),
-                (self.data_tab, "Data"),
+                (self.draw_tab, "&Draw", "draw a digit or a number and see it read"),
+                (self.train_tab, "&Train", "train a network and watch it learn"),
+                (self.mistakes_tab, "&Mistakes", "the test images the network gets wrong"),
+                (self.data_tab, "D&ata", "what the network learns from"),
+                (self.network_page, "&Network", "its size, hidden map, breaking it, robustness"),
+                (self.runs_page, "&Runs", "the runs and stored models side by side"),
+                (self.my_drawings, "M&y drawings", "your labelled drawings; teach your hand"),
             )
         ):
             self.tabs.addTab(tab, title)
-            self.tabs.setTabToolTip(index, f"{title} (Ctrl+{index + 1})")
+            self.tabs.setTabToolTip(index, f"{tip} (Ctrl+{index + 1}, Alt+{_mnemonic(title)})")
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.tabs.setCurrentIndex(i))
         self.setCentralWidget(self.tabs)
@@ -127,6 +159,15 @@ class MainWindow(QMainWindow):
         self.train_tab.model_saved.connect(self._on_model_saved)
         self.train_tab.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         self.train_tab.save_abandoned.connect(lambda: setattr(self, "_close_after_save", False))
+        self.train_tab.model_trained.connect(self._remember_session_run)
+        self.current_model.changed.connect(self._current_to_pages)
+        self.draw_tab.labelled.connect(self._add_labelled_drawing)
+        self.draw_tab.unlabelled.connect(self._take_back_labelled_drawing)
+        self.draw_tab.selection_changed.connect(self._drawing_to_network)
+        self.my_drawings.model_taught.connect(self._on_model_taught)
+        self.my_drawings.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.network_page.built.connect(self._wire_network_tab)
+        self.runs_page.built.connect(self._wire_runs_view)
 
         self._build_menus()
         self.model_label = QLabel()
@@ -150,7 +191,11 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
-        file_menu.addActions([self.open_action, self.save_action])
+        self.export_action = QAction("&Export model…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_action.setToolTip("the current model as a SavedModel, .tflite or NumPy file")
+        self.export_action.triggered.connect(self.export_model)
+        file_menu.addActions([self.open_action, self.save_action, self.export_action])
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
@@ -164,13 +209,109 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About digitpad",
-            f"<b>digitpad {__version__}</b><p>Draw a digit, train a multilayer perceptron on "
-            "MNIST, and see why the network answers as it does.</p>"
-            "<p>Draw: the current model reads your digit as you write, and shows which units "
-            "fire and which pixels decided. Train: build and train a new model and watch its "
-            "curves and weights. Mistakes: the test images it gets wrong. Data: what it learns "
-            "from.</p>",
+            f"<b>digitpad {__version__}</b><p>Draw a digit or a number, train a multilayer "
+            "perceptron on MNIST, and see why the network answers as it does.</p>"
+            "<p>Draw: the current model reads what you write and shows which units fire and "
+            "which pixels decided; press a digit key to teach it your hand. Train: build and "
+            "train a model and watch its curves and weights. Mistakes: the test images it gets "
+            "wrong. Data: what it learns from. Network: its size, a map of what it makes of "
+            "the digits, breaking it on purpose, how robust it is. Runs: runs side by side. "
+            "My drawings: your own labelled digits.</p>"
+            "<p>The MNIST database of handwritten digits is by Yann LeCun, Corinna Cortes and "
+            "Christopher J. C. Burges, used under the "
+            '<a href="https://creativecommons.org/licenses/by-sa/3.0/">CC BY-SA 3.0</a> '
+            "licence.</p>"
+            f'<p>Documentation: the README.md of digitpad (<a href="{_docs_url()}">'
+            "open</a>), and <code>digitpad --help</code>.</p>",
         )
+
+    def export_model(self) -> None:
+        """File › Export…: export the current model if it is stored (else say to save it)."""
+        from digitpad.gui.export_dialog import ExportDialog
+        from digitpad.store import find_model
+
+        current = self.current_model.predictor
+        folder = None
+        if current is not None and self.train_tab.run_of(current) is None:
+            with contextlib.suppress(DigitpadError):
+                folder = find_model(current.name, self._store)
+        if current is None or folder is None:
+            QMessageBox.information(
+                self,
+                "Export model",
+                "Only a stored model can be exported: save this run first (File › Save model…).",
+            )
+            return
+        dialog = ExportDialog(folder, current.name, self)
+        dialog.exported.connect(lambda path: self.statusBar().showMessage(f"Exported to {path}"))
+        dialog.open()
+        self.export_dialog = dialog
+
+    # --- the pages built on demand, and what flows between pages ----------------------
+
+    def _make_network_tab(self) -> NetworkTab:
+        from digitpad.gui.network_tab import NetworkTab
+
+        loader = self._data_loader
+        return NetworkTab(
+            test_loader=(lambda: loader().test) if loader else None, store=self._store
+        )
+
+    @property
+    def network_tab(self) -> NetworkTab:
+        """The Network page (built now if it was not yet)."""
+        return self.network_page.build()  # type: ignore[return-value]
+
+    @property
+    def runs_view(self) -> RunsView:
+        """The Runs page (built now if it was not yet)."""
+        return self.runs_page.build()  # type: ignore[return-value]
+
+    def _wire_network_tab(self, tab: NetworkTab) -> None:
+        tab.open_in_canvas.connect(self.open_in_canvas)
+        tab.model_saved.connect(lambda _folder: self._models_changed())
+        tab.set_predictor(self.current_model.predictor)
+        tab.set_drawing(self.draw_tab.network_input)
+
+    def _wire_runs_view(self, view: RunsView) -> None:
+        view.open_requested.connect(self.load_model_folder)
+        for run in self.train_tab.runs:
+            if run.result.meta is not None:
+                view.add_session_run(run.label.name, run.result.meta)
+
+    def _current_to_pages(self, predictor: Predictor | None) -> None:
+        self.my_drawings.set_predictor(predictor, predictor.name if predictor else None)
+        if self.network_page.page is not None:
+            self.network_page.page.set_predictor(predictor)
+
+    def _drawing_to_network(self, image: np.ndarray | None) -> None:
+        if self.network_page.page is not None:
+            self.network_page.page.set_drawing(image)
+
+    def _remember_session_run(self, predictor: Predictor) -> None:
+        if self.runs_page.page is not None and predictor.meta:
+            self.runs_page.page.add_session_run(predictor.name, predictor.meta)
+
+    def _models_changed(self) -> None:
+        if self.runs_page.page is not None:
+            self.runs_page.page.refresh()
+
+    def _add_labelled_drawing(self, image: np.ndarray, digit: int) -> None:
+        drawing = self.my_drawings.add_drawing(image, digit)
+        if drawing is not None:
+            self.statusBar().showMessage(
+                f"Kept as a {digit} in My drawings ({self.my_drawings.folder.root}); "
+                "Ctrl+Z takes it back",
+                STATUS_MS,
+            )
+
+    def _take_back_labelled_drawing(self) -> None:
+        if self.my_drawings.undo_last():
+            self.statusBar().showMessage("Took the drawing back from My drawings", STATUS_MS)
+
+    def _on_model_taught(self, folder: str) -> None:
+        if self.load_model_folder(folder):
+            self._models_changed()
 
     # --- the current model --------------------------------------------------------------
 
@@ -328,6 +469,9 @@ class MainWindow(QMainWindow):
         # waits for it after the window is gone rather than keep the user here.
         deadline = time.monotonic() + SHUTDOWN_MS / 1000
         self.train_tab.shutdown(SHUTDOWN_MS)
+        self.my_drawings.shutdown(max(0, int((deadline - time.monotonic()) * 1000)))
+        if self.network_page.page is not None:
+            self.network_page.page.shutdown(max(0, int((deadline - time.monotonic()) * 1000)))
         self.mistakes_tab.wait_for_background(max(0, int((deadline - time.monotonic()) * 1000)))
         self.data_tab.wait_for_background(max(0, int((deadline - time.monotonic()) * 1000)))
         event.accept()

@@ -8,8 +8,8 @@ palette's highlight as the one accent.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 DIGITS = 10
@@ -25,10 +25,17 @@ def percent_text(probability: float) -> str:
 
 
 class ProbabilityBars(QWidget):
-    """Shows ten probabilities; ``set_probabilities(None)`` shows the empty chart."""
+    """Shows ten probabilities; ``set_probabilities(None)`` shows the empty chart.
+
+    ``digit_clicked(int)``: the user clicked a digit's row (to say "this is what I drew").
+    """
+
+    digit_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAccessibleName("Probabilities of the ten digits")
         self._probabilities: np.ndarray | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(160, 150)
@@ -60,6 +67,20 @@ class ProbabilityBars(QWidget):
 
     def top_digit(self) -> int | None:
         return None if self._probabilities is None else int(self._probabilities.argmax())
+
+    def digit_at(self, y: float) -> int | None:
+        """The digit whose row is at height ``y`` (widget pixels), if any."""
+        if not 0 <= y < self.height():
+            return None
+        return min(DIGITS - 1, int(y / (self.height() / DIGITS)))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        digit = self.digit_at(event.position().y())
+        if event.button() == Qt.MouseButton.LeftButton and digit is not None:
+            self.digit_clicked.emit(digit)
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

@@ -19,7 +19,14 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent, QTextCursor
+from PySide6.QtGui import (
+    QFontDatabase,
+    QHideEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -187,6 +194,17 @@ class TrainTab(QWidget):
         self.stop_button.setToolTip("stop after the current chunk and keep the model so far")
         self.save_button = QPushButton("Save model…")
         self.save_button.setToolTip("keep a model trained in this session in your model store")
+        # Keys for the run, active while this tab is shown; each button's tooltip names its key.
+        for button, keys in (
+            (self.start_button, "Ctrl+Return"),
+            (self.pause_button, "Ctrl+P"),
+            (self.step_button, "Ctrl+E"),
+            (self.stop_button, "Ctrl+."),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(button.animateClick)
+            text = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+            button.setToolTip(f"{button.toolTip() or button.text()} ({text})".strip())
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
             buttons.addWidget(button)
