@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 from digitpad.config import TrainConfig
+from digitpad.gui import main_window
 from digitpad.gui.main_window import MainWindow
 from digitpad.training.events import EpochEnd, Progress, Started, Validated
 from digitpad.training.process import TrainerProcess
@@ -39,6 +40,9 @@ def main() -> None:
     settings = QSettings(
         os.path.join(tempfile.mkdtemp(), "settings.ini"), QSettings.Format.IniFormat
     )
+    # Closing mid-run asks Save/Discard/Cancel: this script answers Discard, as a user would
+    # who wants the window gone.
+    main_window.ask_about_unsaved = lambda *_: main_window.Answer.Discard
     window = MainWindow(settings=settings, data_loader=small_data)
     window.show()
     tab = window.train_tab

@@ -95,7 +95,7 @@ def main() -> int:
     window.show()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    titles = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
     failures = 0
     for page in args.tabs.split(","):
         title, _, view = page.partition("/")

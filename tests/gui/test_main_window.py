@@ -49,8 +49,8 @@ def a_test_digit() -> np.ndarray:
 
 
 def test_the_window_opens_on_draw_with_four_tabs_and_the_default_model(window):
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["Draw", "Train", "Mistakes", "Data"]
+    titles = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+    assert titles == ["Draw", "Train", "Mistakes", "Data", "Network", "Runs", "My drawings"]
     assert window.tabs.currentWidget() is window.draw_tab
     predictor = window.current_model.predictor
     assert predictor is not None and predictor.name == "default"
