@@ -251,7 +251,8 @@ def _write_npz(folder: Path, predictor: Predictor, path: Path) -> None:
         arrays[f"bias{i}"] = np.asarray(bias, np.float32)
     arrays["activation"] = np.array(predictor.activation)
     with path.open("wb") as handle:
-        np.savez(handle, **arrays)
+        # NumPy's stub types **kwds as if a name could be allow_pickle (a bool).
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
     _layout_path(path).write_text(layout_text(predictor, path.name, str(folder)), encoding="utf-8")
 
 

@@ -168,7 +168,7 @@ def tile_images(tiles: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     rows = max(1, math.ceil(n / columns))
     padded = np.full((rows * columns, h + gap, w + gap), np.nan, dtype=np.float32)
     padded[:n, :h, :w] = tiles
-    grid = padded.reshape(rows, columns, h + gap, w + gap).transpose(0, 2, 1, 3)
+    grid: np.ndarray = padded.reshape(rows, columns, h + gap, w + gap).transpose(0, 2, 1, 3)
     grid = grid.reshape(rows * (h + gap), columns * (w + gap))
     return grid[: grid.shape[0] - gap, : grid.shape[1] - gap] if gap else grid
 

@@ -122,9 +122,9 @@ def record_from_meta(
     saved: bool = True,
 ) -> RunRecord:
     """A record from a model's ``meta.json`` content; missing parts stay ``None`` or empty."""
-    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
-    history = meta.get("history") if isinstance(meta.get("history"), dict) else {}
-    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
+    config = _dict(meta.get("config"))
+    history = _dict(meta.get("history"))
+    metrics = _dict(meta.get("metrics"))
     seconds = _number(meta.get("train_seconds"))
     val_epoch = _floats(history.get("val_epoch"))
     val_loss = _floats(history.get("val_loss"))
@@ -217,6 +217,10 @@ def _training_seconds(
 
 def _comparable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> float | None:

@@ -310,7 +310,7 @@ class ModelStore:
         return target
 
 
-def stores(user_store: Path | str | None = None) -> list[ModelStore]:
+def stores(user_store: str | os.PathLike[str] | None = None) -> list[ModelStore]:
     """The user's store, then the bundled one: a name is looked up in that order."""
     return [
         ModelStore(user_store_dir(user_store)),
@@ -333,7 +333,8 @@ def list_models(user_store: Path | str | None = None) -> list[ModelInfo]:
 
 
 def find_model(
-    name_or_path: str | os.PathLike[str] | None = None, user_store: Path | str | None = None
+    name_or_path: str | os.PathLike[str] | None = None,
+    user_store: str | os.PathLike[str] | None = None,
 ) -> Path:
     """The folder of a model given by name (user store, then bundled) or by path.
 
@@ -384,7 +385,8 @@ def _write_weights(path: Path, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -
         arrays[f"kernel{i}"] = kernel.astype(np.float32)
         arrays[f"bias{i}"] = bias.astype(np.float32)
     with path.open("wb") as handle:
-        np.savez(handle, **arrays)
+        # NumPy's stub types **kwds as if a name could be allow_pickle (a bool).
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
 
 
 def _fsync_tree(folder: Path) -> None:

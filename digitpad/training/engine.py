@@ -10,6 +10,8 @@ TensorFlow is imported when an engine is first built, never when this module is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -32,11 +34,12 @@ def engine_for(config: TrainConfig, data: Mnist) -> Engine:
     global _last_engine
     with _engine_lock:
         engine = _last_engine
-        reusable = engine is not None and not engine.in_use and engine.key == Engine.key_of(config)
-        if reusable:
+        if engine is not None and not engine.in_use and engine.key == Engine.key_of(config):
             # Claimed under the lock: two runs starting at once never share one engine.
             engine.in_use = True
-    if not reusable:
+        else:
+            engine = None
+    if engine is None:
         engine = Engine(config)
         engine.in_use = True
         with _engine_lock:
@@ -85,7 +88,7 @@ class Engine:
         self.optimizer.build(self.model.trainable_variables)
         self._data: Mnist | None = None
         self._activation = config.activation
-        self._unit_stats = None
+        self._unit_stats: Callable[..., Any] | None = None
         loss_fn = _loss_function(config.loss)
         model, optimizer = self.model, self.optimizer
         variables = model.trainable_variables

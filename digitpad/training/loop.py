@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -56,7 +56,9 @@ def chunk_steps(config: TrainConfig, steps_per_epoch: int) -> int:
     return target
 
 
-def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None) -> Iterator[Event]:
+def train(
+    config: TrainConfig, data: Mnist, control: TrainControl | None = None
+) -> Generator[Event, None, None]:
     """Train a new model; yield :class:`Started`, then :class:`Progress` per chunk,
     :class:`Validated` and :class:`EpochEnd`, and finally one :class:`Finished`.
 
@@ -85,6 +87,7 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
     rate = _Rate()
     last_validation_step = 0
     last_snapshot = -math.inf
+    loss_sum = correct_sum = 0.0  # reset each epoch; bound before progress_of's nonlocal
 
     def snapshot_due() -> bool:
         interval = control.snapshot_seconds
@@ -143,7 +146,6 @@ def train(config: TrainConfig, data: Mnist, control: TrainControl | None = None)
             learning_rate=lr,
         )
 
-    loss_sum = correct_sum = 0.0
     try:
         if snapshot_due():
             yield take_snapshot(0.0)

@@ -40,12 +40,15 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digitpad.config import TrainConfig
 from digitpad.errors import DigitpadError, StoreError
 from digitpad.training.control import TrainControl
 from digitpad.training.events import Event, Finished, History, Layers, Outcome, Snapshot
+
+if TYPE_CHECKING:
+    from digitpad.data import Mnist
 
 NICE = 10
 """How much lower the trainer's priority is than the app's: drawing comes first."""
@@ -217,7 +220,8 @@ class RemoteControl(TrainControl):
 
     @snapshot_seconds.setter
     def snapshot_seconds(self, value: float | None) -> None:
-        TrainControl.snapshot_seconds.fset(self, value)
+        # mypy sees a property with a setter as an overload, which has no fset.
+        TrainControl.snapshot_seconds.fset(self, value)  # type: ignore[attr-defined]
         self._tell("snapshot_seconds", value)
 
     def apply(self, state: ControlState) -> None:
@@ -250,7 +254,7 @@ class _Generation:
         # Messages go out through a thread of their own: a pipe blocks the sender once its
         # buffer (64 KB) is full, e.g. a save's weights while the process imports TensorFlow,
         # and a Pause or Stop from the GUI thread must never wait for that.
-        self.outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self.writer = threading.Thread(
             target=self._write, name=f"digitpad-trainer-send-{self.process.pid}", daemon=True
         )
@@ -527,7 +531,7 @@ class _Trainer:
         self._events = events
         self._send_lock = threading.Lock()
         self._loader: Loader = None
-        self._data = None
+        self._data: Mnist | None = None
         self._warm_key: tuple | None = None
         self._saves: list[threading.Thread] = []
         self._later: list[tuple] = []
@@ -676,7 +680,8 @@ class _Trainer:
                         # The initial weights are the same in every snapshot of a run (5 MB
                         # for 800-800): sent once, put back by RunStream on the app's side.
                         if event.initial is initial_sent:
-                            event = replace(event, initial=None)
+                            # Readers always get Layers; None exists only in transit.
+                            event = replace(event, initial=None)  # type: ignore[arg-type]
                         else:
                             initial_sent = event.initial
                     self.send(event)
