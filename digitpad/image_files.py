@@ -34,9 +34,12 @@ def read_grayscale(path: str | os.PathLike[str]) -> np.ndarray:
             return _grey_levels(image)
     except FileNotFoundError:
         raise DigitpadError("no such file") from None
+    except Image.DecompressionBombError:
+        # Pillow's own guard, from the header, for what is far beyond MAX_PIXELS.
+        raise DigitpadError(f"image is too large (more than {MAX_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:
         raise DigitpadError("not a readable image") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError) as exc:
         # Pillow raises these for truncated or corrupt data.
         raise DigitpadError(f"not a readable image (damaged: {exc})") from None
 

@@ -84,7 +84,12 @@ def test_the_app_worker_and_the_cli_train_the_same_weights(small_mnist, tmp_path
     lines = [line for line in app.stdout.splitlines() if line.startswith("WEIGHTS")]
     assert app.returncode == 0 and lines, app.stdout[-1000:] + app.stderr[-2000:]
 
-    flags = [item for name, value in SETTINGS.items() for item in (f"--{name}", value)]
+    # On/off settings are switches on the command line (--augment), the others take a value.
+    flags = [
+        item
+        for name, value in SETTINGS.items()
+        for item in ((f"--{name}",) if value == "true" else (f"--{name}", value))
+    ]
     command = [sys.executable, "-m", "digitpad", "train", "--data", str(small_mnist)]
     command += ["--no-verify", "--store", str(tmp_path / "store"), "--name", "cli", "--json"]
     cli = subprocess.run(
