@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from digitpad import __version__
 from digitpad.config import TrainConfig
 from digitpad.errors import ConfigError, DigitpadError
+from digitpad.gui.appearance import CHOICES, LABELS, apply_appearance
 from digitpad.gui.confidence import ConfidenceThreshold
 from digitpad.gui.current_model import CurrentModel
 from digitpad.gui.data_tab import DataTab
@@ -55,6 +56,7 @@ _GEOMETRY = "window/geometry"
 _TAB = "window/tab"
 _CONFIG = "train/config"
 _THRESHOLD = "draw/threshold"
+_APPEARANCE = "view/appearance"
 _PEN_WIDTH = "draw/pen_width"
 
 Answer = QMessageBox.StandardButton
@@ -73,6 +75,22 @@ def _runs_view(store: str | None) -> RunsView:
     from digitpad.gui.runs_view import RunsView
 
     return RunsView(store=store)
+
+
+def model_description(predictor: Predictor) -> str:
+    """A model in a few lines: its network and every setting that differs from its preset."""
+    from digitpad.network_summary import summary_from_predictor
+    from digitpad.run_description import describe_run
+
+    lines = [predictor.name or "unnamed", summary_from_predictor(predictor).one_line()]
+    with contextlib.suppress(ConfigError, TypeError, ValueError, AttributeError):
+        config = TrainConfig.from_dict(predictor.meta.get("config") or {})
+        if predictor.meta.get("config"):
+            lines.append(f"trained as: {describe_run(config)}")
+    status = predictor.meta.get("status")
+    if status and status != "completed":
+        lines.append(f"a partial run ({status})")
+    return "\n".join(lines)
 
 
 def _docs_url() -> str:
@@ -199,6 +217,17 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
+        view_menu = self.menuBar().addMenu("&View")
+        appearance = view_menu.addMenu("&Appearance")
+        group = QActionGroup(self)
+        self.appearance_actions: dict[str, QAction] = {}
+        for choice in CHOICES:
+            action = QAction(LABELS[choice], self, checkable=True)
+            action.triggered.connect(lambda _checked, c=choice: self.set_appearance(c))
+            group.addAction(action)
+            appearance.addAction(action)
+            self.appearance_actions[choice] = action
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About digitpad", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -224,6 +253,12 @@ class MainWindow(QMainWindow):
             f'<p>Documentation: the README.md of digitpad (<a href="{_docs_url()}">'
             "open</a>), and <code>digitpad --help</code>.</p>",
         )
+
+    def set_appearance(self, choice: str) -> None:
+        """System, light or dark colours for the whole app; remembered."""
+        choice = apply_appearance(choice)
+        self.appearance_actions[choice].setChecked(True)
+        self._settings.setValue(_APPEARANCE, choice)
 
     def export_model(self) -> None:
         """File › Export…: export the current model if it is stored (else say to save it)."""
@@ -392,6 +427,7 @@ class MainWindow(QMainWindow):
         if accuracy is not None:
             text += f"  ·  test accuracy {accuracy:.2%}"
         self.model_label.setText(text)
+        self.model_label.setToolTip(model_description(predictor))
 
     def open_in_canvas(self, image: np.ndarray) -> None:
         """Show ``image`` (28×28 float32) on the Draw tab and switch to it."""
@@ -412,6 +448,11 @@ class MainWindow(QMainWindow):
             tab = 0
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
+        appearance = self._settings.value(_APPEARANCE, "system")
+        choice = appearance if appearance in CHOICES else "system"
+        if choice != "system":
+            apply_appearance(choice)
+        self.appearance_actions[choice].setChecked(True)
         # A garbled value keeps "always answer".
         with contextlib.suppress(TypeError, ValueError):
             self.threshold.set_value(float(self._settings.value(_THRESHOLD, 0.0)))

@@ -184,6 +184,8 @@ class MistakesTab(QWidget):
         )
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.doubleClicked.connect(lambda index: self._open(index.row()))
+        # Enter (or Return) on the selected image opens it too: the grid works from the keyboard.
+        self.grid.activated.connect(lambda index: self._open(index.row()))
 
         self.detail_image = DigitImage(scale_hint=4)
         self.detail_caption = QLabel("Click an image to see what the network thought.")

@@ -72,6 +72,12 @@ class ModelPickerDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
         )
+        self.browse_button = self.buttons.addButton(
+            "&Browse…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.browse_button.setToolTip("open a model folder anywhere (with its meta.json)")
+        self.browse_button.clicked.connect(lambda: self.browse())
+        self._browsed: ModelInfo | None = None
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
@@ -126,9 +132,37 @@ class ModelPickerDialog(QDialog):
             item.setText(3, f"broken: {info.problem}")
             for column in range(4):
                 item.setToolTip(column, info.problem)
+        else:
+            item.setToolTip(0, _settings_text(info))
         return item
 
+    def browse(self, folder: str | None = None) -> bool:
+        """Choose a model folder outside the store (asked for when None); checked like the
+        store's own: a folder that is not a whole model is one clear message."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from digitpad.errors import StoreError
+        from digitpad.store import check_model_folder
+
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Open a model folder")
+            if not folder:
+                return False
+        path = Path(folder)
+        try:
+            meta = check_model_folder(path)
+        except StoreError as exc:
+            QMessageBox.warning(self, "Not a model folder", str(exc))
+            return False
+        self._browsed = ModelInfo(path.name, path, meta)
+        self.accept()
+        return True
+
     def selected(self) -> ModelInfo | SessionRun | None:
+        if self._browsed is not None:
+            return self._browsed
         item = self.tree.currentItem()
         if item is None or not item.isSelected():
             return None
@@ -140,3 +174,15 @@ class ModelPickerDialog(QDialog):
     def _selection_changed(self) -> None:
         button = self.buttons.button(QDialogButtonBox.StandardButton.Open)
         button.setEnabled(self.selected() is not None)
+
+
+def _settings_text(info: ModelInfo) -> str:
+    """How the model was trained: its preset and every setting that differs from it."""
+    from digitpad.config import TrainConfig
+    from digitpad.errors import ConfigError
+    from digitpad.run_description import describe_run
+
+    try:
+        return describe_run(TrainConfig.from_dict((info.meta or {})["config"]))
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return "settings not recorded"

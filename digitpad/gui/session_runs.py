@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from digitpad.gui.train_worker import TrainResult
 from digitpad.inference import Predictor
 from digitpad.runs import RunLabel, untrained_reason
+from digitpad.training.process import RemoteModel
 
 
 @dataclass(eq=False)
@@ -31,6 +32,14 @@ class SessionRun:
     @property
     def not_saveable(self) -> str | None:
         """Why this run's weights are not worth saving, or None."""
+        finished = self.result.finished
+        if finished.status == "diverged" and not finished.weights_trained:
+            suggestion = finished.suggested_learning_rate
+            hint = f" (try {suggestion:g})" if suggestion else ""
+            return (
+                "the run diverged before its first step trained: these are the initial "
+                f"weights; lower the learning rate{hint} and train again"
+            )
         return untrained_reason(self.label.status, self.label.test_accuracy)
 
     @property
@@ -63,7 +72,9 @@ def make_run(result: TrainResult, started: str, total_steps: int, taken: set[str
         number += 1
     old = result.predictor
     predictor = Predictor(old.layers, old.activation, label.name, dict(old.meta))
-    # The run is its weights and meta from here on: the Keras model (megabytes, and an object
-    # only the training side can make) is let go; a save rebuilds it from the weights.
-    kept = replace(result, finished=replace(finished, model=None))
+    # The run is its weights and meta from here on: a Keras model (megabytes, from a run in
+    # this process) is let go and a save rebuilds it from the weights; a run from the training
+    # process keeps its handle, so that it is saved there and Keras never loads here.
+    model = finished.model if isinstance(finished.model, RemoteModel) else None
+    kept = replace(result, finished=replace(finished, model=model))
     return SessionRun(kept, label, predictor)

@@ -56,6 +56,7 @@ from digitpad.gui.train_worker import (
     TrainWorker,
 )
 from digitpad.inference import Predictor
+from digitpad.run_description import describe_run
 from digitpad.runs import plural
 from digitpad.training.events import Outcome
 from digitpad.training.process import RemoteModel
@@ -414,7 +415,8 @@ class TrainTab(QWidget):
         self.notice.show_message("info", "Loading MNIST…")
         if self.log.toPlainText():
             self._log("")
-        self._log(f"{self._run_started_at}  {config.describe()}")
+        # What the run is, in full: its shape and what differs from its preset.
+        self._log(f"{self._run_started_at}  {config.describe()}  ({describe_run(config)})")
 
         worker = TrainWorker(config, self._data_loader, trainer=self._trainer)
         worker.event.connect(self._on_event)
