@@ -204,9 +204,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # TensorFlow's C++ info logs (XLA compiling, devices) are noise to a user; warnings and
-    # errors still show. Must be set before TensorFlow is first imported. (Two oneDNN lines
-    # are logged before TensorFlow reads it and still appear.)
+    # errors still show. Must be set before TensorFlow is first imported. The oneDNN banner is
+    # printed before any log level is read: only turning oneDNN off stops it (tf_setup.py).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     args = build_parser().parse_args(argv)
     if args.install_desktop_entry or args.uninstall_desktop_entry:
         return _desktop_entry(install=args.install_desktop_entry)

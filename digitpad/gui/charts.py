@@ -75,10 +75,10 @@ class TrainingCharts(QWidget):
         self._lines = {}
         for metric, axes in (("loss", self.loss_axes), ("accuracy", self.accuracy_axes)):
             self._lines[f"{metric}_raw"] = axes.plot(
-                [], [], color=TRAIN_COLOR, lw=1, alpha=0.45, label="training batches"
+                [], [], color=TRAIN_COLOR, lw=1, alpha=0.45, label="batches"
             )[0]
             self._lines[metric] = axes.plot(
-                [], [], color=TRAIN_COLOR, lw=1.8, label="training batches, smoothed"
+                [], [], color=TRAIN_COLOR, lw=1.8, label="smoothed"
             )[0]
             self._lines[f"train_eval_{metric}"] = axes.plot(
                 [],
@@ -88,7 +88,7 @@ class TrainingCharts(QWidget):
                 ls="--",
                 marker="s",
                 ms=4,
-                label="training images, measured as validation",
+                label="training images",
             )[0]
             self._lines[f"val_{metric}"] = axes.plot(
                 [], [], color=VAL_COLOR, lw=1.6, marker="o", ms=4, label="validation"
@@ -112,8 +112,18 @@ class TrainingCharts(QWidget):
         self.accuracy_axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         for axes in self._axes():
             axes.margins(x=0)
-        # One legend serves both axes (same colours); upper right stays clear of a falling loss.
-        self._legend = self.loss_axes.legend(loc="upper right", fontsize="x-small")
+        # One legend serves both axes (same colours), in a row above them where it covers no
+        # curve at any window size; the caption under the chart says what each line measures.
+        self._legend = self.loss_axes.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=4,
+            borderaxespad=0.2,
+            fontsize="x-small",
+            handlelength=1.2,
+            handletextpad=0.4,
+            columnspacing=1.0,
+        )
         self._epochs = 1
         self._marks: list[tuple[float, float]] = []
         self._mark_artists: list = []

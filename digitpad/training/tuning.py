@@ -51,9 +51,11 @@ def configure_tensorflow(threads: int = 0) -> None:
     # even on the machine that wrote it), a real risk where a home folder is shared.
     if os.environ.get(XLA_CACHE_ENV) == "1":
         _enable_xla_cache(xla_cache_dir())
-    if threads:
-        import tensorflow as tf
+    from digitpad.tf_setup import quiet_tensorflow
 
+    # Imported here, at start-up, quietly (no oneDNN banner in the user's terminal).
+    tf = quiet_tensorflow()
+    if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
 
 
