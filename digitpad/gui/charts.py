@@ -77,9 +77,7 @@ class TrainingCharts(QWidget):
             self._lines[f"{metric}_raw"] = axes.plot(
                 [], [], color=TRAIN_COLOR, lw=1, alpha=0.45, label="batches"
             )[0]
-            self._lines[metric] = axes.plot(
-                [], [], color=TRAIN_COLOR, lw=1.8, label="smoothed"
-            )[0]
+            self._lines[metric] = axes.plot([], [], color=TRAIN_COLOR, lw=1.8, label="smoothed")[0]
             self._lines[f"train_eval_{metric}"] = axes.plot(
                 [],
                 [],
