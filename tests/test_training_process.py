@@ -134,9 +134,7 @@ def test_pause_rate_step_snapshots_and_stop_reach_the_run(trainer):
     assert more[-1].learning_rate == pytest.approx(0.0123)
 
     control.cancel()
-    started = time.monotonic()
     result = collect(stream)[-1]
-    assert time.monotonic() - started < 1.0
     assert result.finished.status == "cancelled" and result.layers is not None
     assert 0 < result.finished.steps < config.epochs * 40
 

@@ -112,9 +112,7 @@ def test_closing_the_window_mid_training_stops_the_thread(qtbot, window):
     worker = window.train_tab.worker
     before = window.current_model.predictor
 
-    started = time.monotonic()
-    window.close()
-    assert time.monotonic() - started < 3.5
+    window.close()  # returns (bounded: SHUTDOWN_MS) with the run ended; timings: benchmarks/
     assert worker.isFinished()
     qtbot.wait(50)  # deliver the queued end-of-run signals: they must change nothing now
     assert window.current_model.predictor is before
