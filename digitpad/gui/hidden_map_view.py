@@ -59,7 +59,7 @@ DIGIT_COLOURS = np.array(
     ]
 )
 HOVER_PIXELS = 6.0
-DRAW_HINT = "Draw a digit above or on the Draw tab: it appears as a black star."
+DRAW_HINT = "Draw a digit above or on the Draw tab: it is the black star."
 PLACE_DELAY_MS = 30  # the pen moves faster than anyone can watch a point move
 SKETCH_PEN_WIDTH = 22.0  # canvas units: a little bolder than the Draw tab's, the pad is small
 
@@ -128,6 +128,7 @@ class HiddenMapView(QWidget):
         self.sketch.setAccessibleName("Drawing pad for the map")
         self.sketch.setToolTip("draw a digit: the black star follows it on the map")
         self.sketch.setMinimumSize(200, 110)
+        self.sketch.setMaximumHeight(240)  # the neighbours and the hovered dot stay in view
         self.sketch.set_pen_width(SKETCH_PEN_WIDTH)
         self.sketch.changed.connect(self._read_sketch)
         self.clear_button = QPushButton("Clear")
@@ -144,10 +145,13 @@ class HiddenMapView(QWidget):
             view.setFixedSize(2 * 28 + 2, 2 * 28 + 2)  # all the same size, pixels kept square
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
+        pad_title = QLabel("Draw here, and watch the star:")
+        pad_title.setBuddy(self.sketch)
         pad_row = QHBoxLayout()
-        pad_row.addWidget(self.sketch, 1)
-        pad_row.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignBottom)
-        side.addLayout(pad_row, 3)
+        pad_row.addWidget(pad_title, 1)
+        pad_row.addWidget(self.clear_button)
+        side.addLayout(pad_row)
+        side.addWidget(self.sketch, 3)
         side.addWidget(self.drawing_caption)
         grid = QGridLayout()
         for i, view in enumerate(self.neighbour_images):
