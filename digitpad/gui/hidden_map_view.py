@@ -7,6 +7,11 @@ drawing's point and the lines to its nearest test images are animated artists bl
 saved background, so following the pen costs the placement (under a millisecond) and a blit,
 never a redraw of 3,000 dots. Hovering a dot shows its image; clicking it sends the image to
 the canvas (``open_in_canvas``).
+
+The drawing comes from the Draw tab (:meth:`HiddenMapView.set_drawing`) or from the small
+canvas beside the map, so the point can be watched moving while the digit is drawn: that
+canvas is read as the Draw tab reads its own (its strokes segmented into digits, each made as
+``to_mnist`` makes one; the rightmost, the one being written, is placed).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,12 +29,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from digitpad.data import Split
+from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.digit_image import DigitImage
 from digitpad.gui.generator_worker import JobSlot
 from digitpad.hidden_map import NEIGHBOURS, HiddenMap, Placement, layer_names, map_steps
@@ -52,7 +59,9 @@ DIGIT_COLOURS = np.array(
     ]
 )
 HOVER_PIXELS = 6.0
+DRAW_HINT = "Draw a digit above or on the Draw tab: it is the black star."
 PLACE_DELAY_MS = 30  # the pen moves faster than anyone can watch a point move
+SKETCH_PEN_WIDTH = 22.0  # canvas units: a little bolder than the Draw tab's, the pad is small
 
 
 class HiddenMapView(QWidget):
@@ -112,23 +121,47 @@ class HiddenMapView(QWidget):
         self.canvas.mpl_connect("motion_notify_event", self._on_motion)
         self.canvas.mpl_connect("button_press_event", self._on_click)
 
-        self.hover_image = DigitImage(4)
-        self.hover_caption = QLabel("Hover a dot to see its image;\nclick it to open it.")
+        # A pad to draw on right here, to watch the point move while drawing.
+        self.sketch = DrawingCanvas()
+        self.sketch.setObjectName("map_sketch")
+        self.sketch.set_placeholder_text("Draw a digit here")
+        self.sketch.setAccessibleName("Drawing pad for the map")
+        self.sketch.setToolTip("draw a digit: the black star follows it on the map")
+        self.sketch.setMinimumSize(200, 110)
+        self.sketch.setMaximumHeight(240)  # the neighbours and the hovered dot stay in view
+        self.sketch.set_pen_width(SKETCH_PEN_WIDTH)
+        self.sketch.changed.connect(self._read_sketch)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("clear the pad: the star leaves the map")
+        self.clear_button.clicked.connect(self.sketch.clear)
+
+        self.hover_image = DigitImage(3)
+        self.hover_caption = QLabel("Hover a dot to see its image; click it to open it.")
         self.hover_caption.setWordWrap(True)
-        self.drawing_caption = QLabel("Draw a digit: it appears as a black star.")
+        self.drawing_caption = QLabel(DRAW_HINT)
         self.drawing_caption.setWordWrap(True)
         self.neighbour_images = [DigitImage(2) for _ in range(NEIGHBOURS)]
         for view in self.neighbour_images:
             view.setFixedSize(2 * 28 + 2, 2 * 28 + 2)  # all the same size, pixels kept square
         side = QVBoxLayout()
-        side.addWidget(self.hover_image)
-        side.addWidget(self.hover_caption)
-        side.addSpacing(12)
+        side.setContentsMargins(0, 0, 0, 0)
+        pad_title = QLabel("Draw here, and watch the star:")
+        pad_title.setBuddy(self.sketch)
+        pad_row = QHBoxLayout()
+        pad_row.addWidget(pad_title, 1)
+        pad_row.addWidget(self.clear_button)
+        side.addLayout(pad_row)
+        side.addWidget(self.sketch, 3)
         side.addWidget(self.drawing_caption)
         grid = QGridLayout()
         for i, view in enumerate(self.neighbour_images):
             grid.addWidget(view, 0, i)
         side.addLayout(grid)
+        side.addSpacing(8)
+        hover_row = QHBoxLayout()
+        hover_row.addWidget(self.hover_image, 0, Qt.AlignmentFlag.AlignTop)
+        hover_row.addWidget(self.hover_caption, 1, Qt.AlignmentFlag.AlignTop)
+        side.addLayout(hover_row)
         side.addStretch(1)
         side_panel = QWidget()
         side_panel.setLayout(side)
@@ -168,8 +201,15 @@ class HiddenMapView(QWidget):
         """The canvas's current 28×28 image (None: nothing drawn). Cheap: placed shortly after,
         and only while the page is visible."""
         self._drawing = None if image is None else np.asarray(image, np.float32).reshape(28, 28)
-        if self.isVisible():
+        # A throttle, not a debounce: restarting the timer on every change would hold the star
+        # still for as long as the pen keeps moving.
+        if self.isVisible() and not self._place_timer.isActive():
             self._place_timer.start()
+
+    def _read_sketch(self) -> None:
+        # The rightmost digit, as the Draw tab does: the one being written.
+        digits = self.sketch.segment().digits
+        self.set_drawing(digits[-1].image if digits else None)
 
     @property
     def hidden_map(self) -> HiddenMap | None:
@@ -268,7 +308,7 @@ class HiddenMapView(QWidget):
             self._placement = None
             self._star.set_data([], [])
             self._links.set_segments([])
-            self.drawing_caption.setText("Draw a digit: it appears as a black star.")
+            self.drawing_caption.setText(DRAW_HINT)
             for view in self.neighbour_images:
                 view.set_image(None)
         else:

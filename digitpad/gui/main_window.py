@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.draw_tab.unlabelled.connect(self._take_back_labelled_drawing)
         self.draw_tab.selection_changed.connect(self._drawing_to_network)
         self.my_drawings.model_taught.connect(self._on_model_taught)
+        self.my_drawings.use_model.connect(self.load_model_folder)  # "Use <base> again"
         self.my_drawings.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         self.network_page.built.connect(self._wire_network_tab)
         self.runs_page.built.connect(self._wire_runs_view)

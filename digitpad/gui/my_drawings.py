@@ -4,7 +4,8 @@ A thin view over ``digitpad.drawings`` (the folder on disk) and ``digitpad.teach
 fine-tuning generator): the grid shows each drawing as the network sees it, with its label and
 what the current model answers (wrong ones in red); Delete and Relabel act on the selected one;
 the button runs ``teach`` in a :class:`TeachWorker` thread and shows its progress and the
-before/after result. TensorFlow runs only in that thread.
+before/after result. TensorFlow runs only in that thread. After a run, one button switches
+between the base model and the taught one, the before/after line beside it.
 """
 
 from __future__ import annotations
@@ -181,11 +182,13 @@ class MyDrawingsView(QWidget):
     ``folder`` is where drawings live (default: the user's); ``store`` the user's model store
     folder. Call :meth:`set_predictor` with the current model and its name or folder.
     Signals: ``counts_changed(list)`` (drawings per digit, after any change),
-    ``model_taught(str)`` (the folder of a newly saved taught model), ``message(str)``.
+    ``model_taught(str)`` (the folder of a newly saved taught model), ``use_model(str)`` (the
+    folder of the base or the taught model, chosen with the switch button), ``message(str)``.
     """
 
     counts_changed = Signal(list)
     model_taught = Signal(str)
+    use_model = Signal(str)
     message = Signal(str)
 
     def __init__(
@@ -207,6 +210,8 @@ class MyDrawingsView(QWidget):
         self._drawings: DrawingSet | None = None
         self._undo: list[Drawing] = []
         self.worker: TeachWorker | None = None
+        # The last run's two models as (name, folder): the base first, then the taught one.
+        self._pair: tuple[tuple[str, str], tuple[str, str]] | None = None
 
         self.counts_label = QLabel()
         self.model = DrawingListModel(self)
@@ -228,6 +233,8 @@ class MyDrawingsView(QWidget):
         self.progress = QProgressBar()
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
+        self.switch_button = QPushButton()
+        self.switch_button.hide()
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
 
@@ -242,7 +249,10 @@ class MyDrawingsView(QWidget):
         layout.addWidget(self.grid, 1)
         layout.addLayout(actions)
         layout.addWidget(self.progress)
-        layout.addWidget(self.result_label)
+        result_row = QHBoxLayout()
+        result_row.addWidget(self.result_label, 1)
+        result_row.addWidget(self.switch_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(result_row)
         layout.addWidget(self.problems_label)
 
         self.delete_button.clicked.connect(self.delete_selected)
@@ -251,6 +261,7 @@ class MyDrawingsView(QWidget):
         )
         self.teach_button.clicked.connect(self.start_teaching)
         self.stop_button.clicked.connect(self.stop_teaching)
+        self.switch_button.clicked.connect(self.switch_model)
         self.grid.selectionModel().selectionChanged.connect(self._update_buttons)
         self.progress.hide()
         self.refresh()
@@ -269,6 +280,7 @@ class MyDrawingsView(QWidget):
         self._predictor = predictor
         self._base = base or (predictor.name if predictor is not None else None)
         self._show()
+        self._update_switch()
 
     @Slot()
     def refresh(self) -> None:
@@ -397,7 +409,53 @@ class MyDrawingsView(QWidget):
             f"Saved as {finished.path.name if finished.path else '-'}."
         )
         if finished.path is not None:
+            base_folder = self._base_folder(finished)
+            if base_folder is not None:
+                taught = (finished.path.name, str(finished.path))
+                self._pair = ((finished.base, base_folder), taught)
             self.model_taught.emit(str(finished.path))
+            self._update_switch()
+
+    def _base_folder(self, finished: TeachFinished) -> str | None:
+        # The folder the run started from, as its meta.json records it; by name if it does not.
+        recorded = finished.meta.get("taught", {}).get("base_path")
+        if recorded:
+            return str(recorded)
+        from digitpad.store import find_model
+
+        try:
+            return str(find_model(finished.base, self._store))
+        except DigitpadError:
+            return None
+
+    @Slot()
+    def switch_model(self) -> None:
+        """Make the other model of the last run current: the base after teaching, the taught
+        one again after that (``use_model``)."""
+        target = self._switch_target()
+        if target is not None:
+            self.use_model.emit(target[1])
+
+    def _switch_target(self) -> tuple[str, str] | None:
+        """The model the switch button offers: the base while the taught one is current, and
+        the other way round; None when neither is current (another model was opened)."""
+        if self._pair is None or self._predictor is None:
+            return None
+        (base, base_folder), (taught, taught_folder) = self._pair
+        current = self._predictor.name
+        if current == taught:
+            return base, base_folder
+        if current == base:
+            return taught, taught_folder
+        return None
+
+    def _update_switch(self) -> None:
+        target = self._switch_target()
+        self.switch_button.setVisible(target is not None)
+        if target is not None:
+            name, folder = target
+            self.switch_button.setText(f"Use {name} again")
+            self.switch_button.setToolTip(f"make {name} the current model ({folder})")
 
     def _on_failed(self, message: str) -> None:
         self.result_label.setText(f"Could not learn: {message}")

@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
 
 from digitpad.config import TrainConfig
+from digitpad.errors import ConfigError
+from digitpad.gui.config_form import ConfigForm
 from digitpad.inference import Predictor
 from digitpad.network_summary import (
     NetworkSummary,
@@ -66,10 +68,31 @@ class NetworkSummaryLine(QLabel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.setObjectName("network_summary")
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long reason wraps under the form rather than widening the column it sits in.
+        self.setWordWrap(True)
+        self.setToolTip(
+            "the network these settings build: the width of each layer, its activation, "
+            "how many weights and biases it learns and their size as float32"
+        )
 
     def set_config(self, config: TrainConfig) -> None:
         self.setText(config_summary_text(config))
+
+    def follow(self, form: ConfigForm) -> None:
+        """Show the network ``form``'s settings build, now and after every edit; while a
+        field is refused, the reason instead."""
+        form.changed.connect(lambda: self.show_form(form))
+        self.show_form(form)
+
+    def show_form(self, form: ConfigForm) -> None:
+        try:
+            config = form.config()
+        except ConfigError as exc:
+            self.setText(f"no network: {exc}")
+            return
+        self.set_config(config)
 
     def set_predictor(self, predictor: Predictor | None) -> None:
         self.setText("" if predictor is None else summary_from_predictor(predictor).one_line())

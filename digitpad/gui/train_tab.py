@@ -47,6 +47,7 @@ from digitpad.config import SETTINGS
 from digitpad.errors import ConfigError, StoreError
 from digitpad.gui.config_form import ERROR_STYLE, ConfigForm, ValueEdit, with_problem_below
 from digitpad.gui.inside_view import InsideView
+from digitpad.gui.network_summary_view import NetworkSummaryLine
 from digitpad.gui.session_runs import SessionRun, make_run
 from digitpad.gui.train_worker import (
     DataLoader,
@@ -226,6 +227,9 @@ class TrainTab(QWidget):
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.addWidget(scroll, 1)
+        self.network_summary = NetworkSummaryLine()  # "784-800-10 ReLU: 636,010 parameters…"
+        self.network_summary.follow(self.form)
+        left_column.addWidget(self.network_summary)
         left_column.addLayout(rate_row)
         left_column.addLayout(buttons)
         left_column.addWidget(self.save_button)

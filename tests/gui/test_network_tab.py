@@ -274,3 +274,42 @@ def test_switching_models_rebuilds_every_page_and_drops_the_edits(tab, qtbot, mo
     with qtbot.waitSignal(tab.map_view.map_ready, timeout=WAIT_MS):
         tab.set_predictor(model)
     assert len(view.bias_boxes) == 3 and view.layer_combo.count() == 2
+
+
+def test_drawing_on_the_map_pad_moves_the_star_while_the_pen_moves(tab, qtbot):
+    from PySide6.QtTest import QTest
+
+    tab.pages.setCurrentWidget(tab.map_view)
+    view = tab.map_view
+    pad = view.sketch
+    assert pad.isVisible() and view.clear_button.isVisible()
+    # A zero drawn as one long stroke: the star is placed while the pen is still down, and
+    # moves as the stroke goes on.
+    ring = [(140 + 60 * np.sin(t), 140 - 100 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 60)]
+    where = [pad.map_from_canvas(x, y).toPoint() for x, y in ring]
+    left = Qt.MouseButton.LeftButton
+    QTest.mousePress(pad, left, Qt.KeyboardModifier.NoModifier, where[0])
+    for point in where[1:25]:
+        QTest.mouseMove(pad, point)
+    qtbot.waitUntil(lambda: view.placement is not None, timeout=WAIT_MS)
+    half_way = tuple(float(v) for v in view.placement.point)
+    star = view._star.get_data()
+    assert list(star[0]) == [half_way[0]] and list(star[1]) == [half_way[1]]
+    for point in where[25:]:
+        QTest.mouseMove(pad, point)
+    qtbot.waitUntil(
+        lambda: tuple(float(v) for v in view.placement.point) != half_way, timeout=WAIT_MS
+    )
+    QTest.mouseRelease(pad, left, Qt.KeyboardModifier.NoModifier, where[-1])
+    # The stroke's end is placed too (the throttle never drops the last change).
+    qtbot.waitUntil(lambda: not view._place_timer.isActive(), timeout=WAIT_MS)
+    nearest = view.hidden_map.labels[view.placement.nearest]
+    assert np.mean(nearest == 0) >= 0.6, nearest
+    assert "nearest test images" in view.drawing_caption.text()
+
+    qtbot.mouseClick(view.clear_button, left)
+    qtbot.waitUntil(lambda: view.placement is None, timeout=WAIT_MS)
+    assert pad.is_empty() and list(view._star.get_data()[0]) == []
+    # A drawing from the Draw tab still shows after the pad was used.
+    tab.set_drawing(drawn_zero())
+    qtbot.waitUntil(lambda: view.placement is not None, timeout=WAIT_MS)
