@@ -78,7 +78,7 @@ class LoggedControl(TrainControl):
         self.watch_seconds: float | None = None
         super().__init__(snapshot_seconds)
 
-    @property  # type: ignore[override]
+    @property
     def snapshot_seconds(self) -> float | None:
         return _EVERY_CHUNK
 
