@@ -433,9 +433,10 @@ class TrainTab(QWidget):
         self._log(f"{self._run_started_at}  {config.describe()}  ({describe_run(config)})")
 
         if logdir is not None:
+            root = str(logdir.parent)
+            root = f'"{root}"' if " " in root else root  # pasted into a shell as one word
             self._log(
-                f"TensorBoard logs go to {logdir} "
-                f"(open them with: tensorboard --logdir {logdir.parent})"
+                f"TensorBoard logs go to {logdir} (open them with: tensorboard --logdir {root})"
             )
         worker = TrainWorker(config, self._data_loader, trainer=self._trainer, tensorboard=logdir)
         worker.event.connect(self._on_event)

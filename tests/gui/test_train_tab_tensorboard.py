@@ -127,11 +127,13 @@ def test_the_option_off_writes_nothing(qtbot, trainer, tmp_path):
 
 def test_logs_from_a_run_in_a_thread_equal_its_events(qtbot, tmp_path):
     tab = make_tab(qtbot)  # no process: train() runs in the worker's thread
-    tab.tensorboard.set_choice(True, tmp_path)
+    root = tmp_path / "my logs"
+    tab.tensorboard.set_choice(True, root)
     tab.views.setCurrentWidget(tab.inside)
     seen = run_and_record(qtbot, tab)
-    assert_logs_equal_events(the_run_folder(tmp_path), seen)
+    assert_logs_equal_events(the_run_folder(root), seen)
     assert [e for e in seen if isinstance(e, Snapshot)]
+    assert f'tensorboard --logdir "{root}")' in tab.log.toPlainText()
 
 
 def test_a_bad_folder_is_one_line_before_anything_starts(qtbot, tmp_path):
