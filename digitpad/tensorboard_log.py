@@ -1,17 +1,26 @@
 """TensorBoard event files for a training run, written from the run's own events.
 
-``record(events, logdir, control)`` passes ``train()``'s events through unchanged and writes
-them with ``tf.summary`` on the way: per chunk the training loss and accuracy (at the global
+``record(events, logdir, control)`` passes ``train()``'s events through and writes them with
+``tf.summary`` on the way: per chunk the training loss and accuracy (at the global
 step), each validation, per epoch the validation loss and accuracy and the learning rate, and
 at each epoch's end every layer's weight and bias histograms and the first layer's weights as
 an image. No TensorBoard package is needed to write them; ``tensorboard --logdir DIR`` shows
-them. It runs where training runs (the CLI's process, or the app's training process).
+them. It runs where training runs (the CLI's process, the app's training process, or a
+worker thread in tests).
+
+A run that is logged takes its weights after every chunk (each epoch's end must be among
+them). In the app someone may also be watching the weights (the Train tab's Inside page), and
+sets ``snapshot_seconds`` to how often they want them, or None when they look away: with a
+:class:`LoggedControl` that wish can neither turn the histograms off nor flood the watcher,
+because the run always takes them and :func:`record` passes on only the snapshots the wish
+asks for.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +67,26 @@ def run_logdir(root: Path | str, name: str) -> Path:
     except OSError as exc:
         raise DigitpadError(f"{candidate}: cannot write logs here ({exc.strerror})") from None
     return candidate
+
+
+class LoggedControl(TrainControl):
+    """The control of a run that TensorBoard logs: the run reads ``snapshot_seconds`` as 0
+    (weights after every chunk) whatever is set; what is set is what a watcher wants, kept in
+    :attr:`watch_seconds`, and :func:`record` passes on only the snapshots that asks for."""
+
+    def __init__(self, snapshot_seconds: float | None = None) -> None:
+        self.watch_seconds: float | None = None
+        super().__init__(snapshot_seconds)
+
+    @property
+    def snapshot_seconds(self) -> float | None:
+        return _EVERY_CHUNK
+
+    @snapshot_seconds.setter
+    def snapshot_seconds(self, value: float | None) -> None:
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"snapshot_seconds must be None or a number >= 0, not {value}")
+        self.watch_seconds = value  # one attribute store: atomic under the GIL
 
 
 class TensorBoardLog:
@@ -161,21 +190,34 @@ def first_layer_image(kernel: np.ndarray) -> np.ndarray:
 
 def record(
     events: Iterator[Event], logdir: Path | str, control: TrainControl | None = None
-) -> Iterator[Event]:
-    """Yield ``events`` unchanged, writing them to TensorBoard files in ``logdir``.
+) -> Generator[Event, None, None]:
+    """Yield ``events``, writing them to TensorBoard files in ``logdir``; closing this closes
+    ``events`` too (a run's engine ends its helper threads then, not at garbage collection).
 
-    With the run's ``control``, asks it for the weights after each chunk so that each epoch's
-    end can be written (a run without a control gives no weight histograms).
+    With the run's ``control``, the weights are taken after each chunk so that each epoch's
+    end can be written (a run without a control gives no weight histograms). A plain
+    :class:`TrainControl` is set to that and every snapshot is passed on; a
+    :class:`LoggedControl` passes on only those its :attr:`~LoggedControl.watch_seconds` asks
+    for, at most one per that many seconds of the training clock (none while it is None).
     """
-    if control is not None:
+    if control is not None and not isinstance(control, LoggedControl):
         control.snapshot_seconds = _EVERY_CHUNK
     log = TensorBoardLog(logdir)
+    last_passed = -math.inf
     try:
         for event in events:
             log.write(event)
+            if isinstance(event, Snapshot) and isinstance(control, LoggedControl):
+                wanted = control.watch_seconds
+                if wanted is None or event.seconds - last_passed < wanted:
+                    continue
+                last_passed = event.seconds
             yield event
     finally:
         log.close()
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
 
 
 def _config_table(config: dict[str, Any]) -> str:

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tensorboard_events import read_events
 
 from digitpad.config import TrainConfig
 from digitpad.data import load_mnist
 from digitpad.errors import DigitpadError
-from digitpad.tensorboard_log import histogram_buckets, record, run_logdir
-from digitpad.training import EpochEnd, Finished, Progress, TrainControl, Validated, train
-
-
-def read_events(logdir):
-    """{tag: [(step, value array)]} and {tag: plugin name}, from the event files."""
-    import tensorflow as tf
-    from tensorflow.core.util import event_pb2
-
-    values: dict[str, list] = {}
-    plugins: dict[str, str] = {}
-    for path in sorted(logdir.glob("events.out.tfevents.*")):
-        for record_bytes in tf.data.TFRecordDataset(str(path)):
-            event = event_pb2.Event.FromString(record_bytes.numpy())
-            for value in event.summary.value:
-                array = tf.make_ndarray(value.tensor)
-                values.setdefault(value.tag, []).append((event.step, array))
-                if value.metadata.plugin_data.plugin_name:
-                    plugins[value.tag] = value.metadata.plugin_data.plugin_name
-    return values, plugins
+from digitpad.tensorboard_log import LoggedControl, histogram_buckets, record, run_logdir
+from digitpad.training import (
+    EpochEnd,
+    Finished,
+    Progress,
+    Snapshot,
+    TrainControl,
+    Validated,
+    train,
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +85,43 @@ def test_histogram_buckets_count_every_value():
     assert buckets.shape == (4, 3) and buckets[:, 2].sum() == 4
     assert buckets[0, 0] == 0.0 and buckets[-1, 1] == 2.0
     assert histogram_buckets(np.ones(3))[0, 2] == 3
+
+
+def test_a_watchers_wish_neither_stops_the_histograms_nor_gets_every_snapshot(tmp_path):
+    # The app's Inside page sets snapshot_seconds: None when hidden, 0.5 s when shown. With
+    # the log on, the run takes the weights every chunk anyway; the watcher gets what it asks.
+    data = load_mnist().subset(train=2_000, val=300)
+    config = TrainConfig(hidden=(16,), epochs=2, batch_size=50, seed=1, validate_every=10)
+    control = LoggedControl(None)  # nobody watching at the start
+    logdir = run_logdir(tmp_path, "watched")
+    ends: list[int] = []
+    passed: list[int] = []
+    for event in record(train(config, data, control), logdir, control):
+        if isinstance(event, Progress):
+            ends.append(event.step)
+            if len(ends) == 2:
+                control.snapshot_seconds = 1e9  # watching, rarely: this chunk's, then none
+            elif len(ends) == 5:
+                control.snapshot_seconds = 0.0  # watching closely: every chunk from here
+        elif isinstance(event, Snapshot):
+            passed.append(event.step)
+    assert control.snapshot_seconds == 0.0 and control.watch_seconds == 0.0
+    assert len(ends) > 6 and passed == [ends[1], *ends[4:]]
+    values, _ = read_events(logdir)
+    assert [step for step, _ in values["weights/layer1_kernel"]] == [0, 1, 2]
+
+
+def test_closing_the_record_closes_the_run_it_wraps(tmp_path):
+    closed: list[bool] = []
+
+    def run():
+        try:
+            yield from ("a", "b", "c")
+        finally:
+            closed.append(True)
+
+    events = record(run(), tmp_path)
+    assert next(events) == "a" and not closed
+    events.close()
+    assert closed == [True]
+    assert list(tmp_path.glob("events.out.tfevents.*"))  # the file was written and closed

@@ -58,6 +58,8 @@ _CONFIG = "train/config"
 _THRESHOLD = "draw/threshold"
 _APPEARANCE = "view/appearance"
 _PEN_WIDTH = "draw/pen_width"
+_TENSORBOARD = "train/tensorboard"
+_TENSORBOARD_DIR = "train/tensorboard_dir"
 
 Answer = QMessageBox.StandardButton
 
@@ -459,6 +461,11 @@ class MainWindow(QMainWindow):
             self.threshold.set_value(float(self._settings.value(_THRESHOLD, 0.0)))
         with contextlib.suppress(TypeError, ValueError):
             self.draw_tab.set_pen_width(float(self._settings.value(_PEN_WIDTH, "nan")))
+        folder = self._settings.value(_TENSORBOARD_DIR, "")
+        self.train_tab.tensorboard.set_choice(
+            str(self._settings.value(_TENSORBOARD, "false")).lower() == "true",
+            folder if isinstance(folder, str) else None,
+        )
         text = self._settings.value(_CONFIG)
         if isinstance(text, str) and text:
             # Settings from another version may not parse: then the defaults stay.
@@ -471,6 +478,8 @@ class MainWindow(QMainWindow):
         self._settings.setValue(_TAB, self.tabs.currentIndex())
         self._settings.setValue(_THRESHOLD, self.threshold.value)
         self._settings.setValue(_PEN_WIDTH, self.draw_tab.pen_width)
+        self._settings.setValue(_TENSORBOARD, self.train_tab.tensorboard.enabled)
+        self._settings.setValue(_TENSORBOARD_DIR, self.train_tab.tensorboard.chosen_folder)
         try:
             config = self.train_tab.form.config()
         except ConfigError:

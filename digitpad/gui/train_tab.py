@@ -16,6 +16,7 @@ run's :class:`~digitpad.training.TrainControl`), so training pays nothing when n
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QThread, QTimer, Signal
@@ -44,11 +45,12 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.config import SETTINGS
-from digitpad.errors import ConfigError, StoreError
+from digitpad.errors import ConfigError, DigitpadError, StoreError
 from digitpad.gui.config_form import ERROR_STYLE, ConfigForm, ValueEdit, with_problem_below
 from digitpad.gui.inside_view import InsideView
 from digitpad.gui.network_summary_view import NetworkSummaryLine
 from digitpad.gui.session_runs import SessionRun, make_run
+from digitpad.gui.tensorboard_option import TensorBoardOption
 from digitpad.gui.train_worker import (
     DataLoader,
     ProcessWarmer,
@@ -63,6 +65,7 @@ from digitpad.training.events import Outcome
 from digitpad.training.process import RemoteModel
 
 if TYPE_CHECKING:
+    from digitpad.config import TrainConfig
     from digitpad.gui.charts import TrainingCharts
     from digitpad.gui.save_dialog import SaveModelDialog
     from digitpad.training.events import (
@@ -233,6 +236,8 @@ class TrainTab(QWidget):
         left_column.addLayout(rate_row)
         left_column.addLayout(buttons)
         left_column.addWidget(self.save_button)
+        self.tensorboard = TensorBoardOption()
+        left_column.addWidget(self.tensorboard)
         left.setMinimumWidth(
             scroll.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
         )
@@ -380,6 +385,7 @@ class TrainTab(QWidget):
         self.live_rate.setEnabled(running and not stopping)
         self.set_rate_button.setEnabled(running and not stopping and self.live_rate.is_valid)
         self.form.setEnabled(not running)
+        self.tensorboard.setEnabled(not running)
         self.save_button.setEnabled(self.can_save)
         if not running:
             # Between runs it shows what the next run starts with.
@@ -408,9 +414,17 @@ class TrainTab(QWidget):
         except ConfigError as exc:
             self.form.show_error(exc)
             return
+        started_at = time.strftime("%H:%M:%S")
+        try:
+            logdir = self._tensorboard_logdir(config, started_at)
+        except DigitpadError as exc:
+            # Said before anything changed: the last run's curves, log and models stay.
+            self.notice.show_message("error", f"Not started: {exc}")
+            self.message.emit(f"Not started: {exc}")
+            return
         self._started = None
         self._run_initial = self._run_dead = self._run_layers = None
-        self._run_started_at = time.strftime("%H:%M:%S")
+        self._run_started_at = started_at
         self._log_follows = True
         self.charts.reset(config.epochs)
         self.live_rate.setValue(config.learning_rate)
@@ -422,7 +436,13 @@ class TrainTab(QWidget):
         # What the run is, in full: its shape and what differs from its preset.
         self._log(f"{self._run_started_at}  {config.describe()}  ({describe_run(config)})")
 
-        worker = TrainWorker(config, self._data_loader, trainer=self._trainer)
+        if logdir is not None:
+            root = str(logdir.parent)
+            root = f'"{root}"' if " " in root else root  # pasted into a shell as one word
+            self._log(
+                f"TensorBoard logs go to {logdir} (open them with: tensorboard --logdir {root})"
+            )
+        worker = TrainWorker(config, self._data_loader, trainer=self._trainer, tensorboard=logdir)
         worker.event.connect(self._on_event)
         worker.result.connect(self._on_result)
         worker.failed.connect(self._on_failed)
@@ -432,6 +452,17 @@ class TrainTab(QWidget):
         worker.start()
         self._update_buttons()
         self.running_changed.emit(True)
+
+    def _tensorboard_logdir(self, config: TrainConfig, started_at: str) -> Path | None:
+        """The new run's TensorBoard folder (``HH-MM-SS-preset``), made now so that a bad
+        folder is said before the run starts; None when no logs are wanted."""
+        root = self.tensorboard.logs_folder()
+        if root is None:
+            return None
+        from digitpad.run_description import nearest_preset
+        from digitpad.tensorboard_log import run_logdir
+
+        return run_logdir(root, f"{started_at.replace(':', '-')}-{nearest_preset(config)}")
 
     def toggle_pause(self) -> None:
         worker = self._worker

@@ -15,6 +15,7 @@ GUI thread.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import sys
 import time
@@ -90,6 +91,9 @@ class TrainWorker(QThread):
     and EpochEnd; ``result`` once with a :class:`TrainResult` when the run ends (completed,
     cancelled or diverged); ``failed`` with a readable message if it raised or the training
     process died; ``done`` last, always. A worker runs once; make a new one for the next run.
+
+    ``tensorboard``: a folder for the run's TensorBoard logs (made beforehand, see
+    :func:`digitpad.tensorboard_log.run_logdir`), written where the run trains.
     """
 
     event = Signal(object)
@@ -104,14 +108,22 @@ class TrainWorker(QThread):
         parent: QObject | None = None,
         *,
         trainer: TrainerProcess | None = None,
+        tensorboard: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("digitpad-train")
         self._config = config
         self._load = data_loader or _default_loader
         self._trainer = trainer
+        self._tensorboard = tensorboard
         if trainer is not None:
             self._control: TrainControl = RemoteControl()
+        elif tensorboard is not None:
+            from digitpad.tensorboard_log import LoggedControl
+
+            # Weights every chunk for the log, whatever the Inside page sets (that only thins
+            # the snapshots it is sent).
+            self._control = LoggedControl()
         else:
             from digitpad.training.control import TrainControl
 
@@ -160,6 +172,10 @@ class TrainWorker(QThread):
         if self._control.cancelled:
             return  # stopped while the data loaded: do not even start TensorFlow
         events = training.train(self._config, data, self._control)
+        if self._tensorboard is not None:
+            from digitpad.tensorboard_log import record
+
+            events = record(events, self._tensorboard, self._control)
         try:
             for event in events:
                 if isinstance(event, training.Finished):
@@ -176,7 +192,7 @@ class TrainWorker(QThread):
             self.result.emit(_ended(self._config, None, None))  # stopped before it began
             return
         try:
-            stream = trainer.start_run(self._config, control)
+            stream = trainer.start_run(self._config, control, self._tensorboard)
         except (OSError, ValueError, TypeError, AttributeError, pickle.PicklingError) as exc:
             # e.g. a data loader that does not pickle: the process cannot have it
             message = f"cannot start the training process: {error_message(exc)}"

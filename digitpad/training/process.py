@@ -14,7 +14,8 @@ GIL for a compile, and a crashed or killed trainer costs one line of text, not t
   without its Keras model, as :class:`RunResult` with the final weights as NumPy (kernel,
   bias) pairs and the metadata computed where TensorFlow is.
 
-Messages, app to process: ``("warm", config, loader)``, ``("start", config, loader, state)``,
+Messages, app to process: ``("warm", config, loader)``, ``("start", config, loader, state)``
+(``state``: the control's state, and ``"tensorboard"``, a folder for the run's logs, if any),
 ``("control", name, value)``, ``("save", id, SaveRequest)``, ``("quit",)``. Process to app:
 the events, :class:`ControlState`, :class:`RunResult`, :class:`RunFailed`, :class:`Warmed`,
 :class:`SaveReply`. ``loader`` is None (the full MNIST) or a picklable callable returning a
@@ -399,12 +400,24 @@ class TrainerProcess:
         """Have the process get ready for ``config`` in the background (skipped if it is)."""
         self._current(config).send(("warm", config, self.loader))
 
-    def start_run(self, config: TrainConfig, control: RemoteControl) -> RunStream:
-        """Start training ``config``; read its events from the returned stream."""
+    def start_run(
+        self,
+        config: TrainConfig,
+        control: RemoteControl,
+        tensorboard: str | os.PathLike[str] | None = None,
+    ) -> RunStream:
+        """Start training ``config``; read its events from the returned stream.
+
+        ``tensorboard``: a folder (made beforehand, see
+        :func:`digitpad.tensorboard_log.run_logdir`) the process writes the run's TensorBoard
+        logs into; the snapshots the app gets are still only those ``control`` asks for.
+        """
         generation = self._current()
         while not generation.runs.empty():  # e.g. a warm-up's failure nobody read
             generation.runs.get_nowait()
         state = control.begin(generation.send)
+        if tensorboard is not None:
+            state["tensorboard"] = os.fspath(tensorboard)
         generation.running = True
         generation.send(("start", config, self.loader, state))
         return RunStream(generation)
@@ -648,7 +661,14 @@ class _Trainer:
         """One run; True if the app asked to quit meanwhile."""
         from digitpad import training
 
-        control = TrainControl(state.get("snapshot_seconds"))
+        logdir = state.get("tensorboard")
+        if logdir is not None:
+            from digitpad.tensorboard_log import LoggedControl
+
+            # The log needs the weights every chunk; the app's wish only thins what is sent.
+            control: TrainControl = LoggedControl(state.get("snapshot_seconds"))
+        else:
+            control = TrainControl(state.get("snapshot_seconds"))
         if state.get("learning_rate") is not None:
             control.set_learning_rate(state["learning_rate"])
         if state.get("paused"):
@@ -668,6 +688,10 @@ class _Trainer:
                 self.send(RunResult(_not_started(config), None, None, data.sha256))
                 return listener.quit
             events = training.train(config, data, control)
+            if logdir is not None:
+                from digitpad.tensorboard_log import record
+
+                events = record(events, logdir, control)
             initial_sent = None
             try:
                 for event in events:

@@ -46,6 +46,9 @@ def main() -> None:
     window = MainWindow(settings=settings, data_loader=small_data)
     window.show()
     tab = window.train_tab
+    # The first run also writes TensorBoard logs (in the training process, never here).
+    logs = os.path.join(tempfile.mkdtemp(), "tensorboard")
+    tab.tensorboard.set_choice(True, logs)
     tab.use_training_process(TrainerProcess(small_data, nice=0))
     trainer = tab._trainer
     seen: list = []
@@ -61,6 +64,7 @@ def main() -> None:
     tab.save_model("from-the-window")
     wait_until(lambda: saved or (tab.error_box is not None))
 
+    tab.tensorboard.set_choice(False)
     tab.form.set_config(TrainConfig(hidden=(16,), epochs=1000, batch_size=50))
     tab.start()
     wait_until(lambda: tab.progress.maximum() > 0 and tab.progress.value() > 0)
@@ -90,6 +94,11 @@ def main() -> None:
         "close_seconds": close_seconds,
         "child_left": child_left,
         "children": len(multiprocessing.active_children()),
+        "tensorboard_runs": sorted(os.listdir(logs)),
+        "tensorboard_files": [
+            len([f for f in os.listdir(os.path.join(logs, run)) if "tfevents" in f])
+            for run in sorted(os.listdir(logs))
+        ],
     }
     print(json.dumps(report), flush=True)
     app.quit()

@@ -203,3 +203,5 @@ def test_the_app_process_never_imports_tensorflow_and_closing_ends_the_trainer()
     # Closed mid-run: the training process is gone, within the window's bounded wait.
     assert not report["child_left"] and report["children"] == 0
     assert report["close_seconds"] < 3.5
+    # The first run's TensorBoard logs were written (by the training process), the second's not.
+    assert len(report["tensorboard_runs"]) == 1 and report["tensorboard_files"] == [1]
