@@ -9,13 +9,14 @@ between items: a stopped run emits no result and closes the generator at once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from digitpad.errors import DigitpadError
-from digitpad.gui.train_worker import _report_bug, error_message
+from digitpad.gui.errors import error_message, report_exception
 
 
 class GeneratorWorker(QThread):
@@ -66,7 +67,7 @@ class GeneratorWorker(QThread):
                 self.result.emit(last)
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
-                _report_bug(exc)
+                report_exception(exc)
             self.failed.emit(error_message(exc))
         finally:
             self.done.emit()
@@ -125,6 +126,15 @@ class JobSlot(QObject):
             self._current.abort()
             self._current = None
             self.busy.emit(False)
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Wait up to ``timeout_ms`` in all for this slot's threads to end, without aborting
+        them (their signals still come, queued); True if none is left running."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        return all(
+            worker.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+            for worker in list(self._running)
+        )
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Abort every job and wait for their threads; True if none is left running."""
