@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QFocusFrame,
     QPlainTextEdit,
+    QProxyStyle,
+    QStyle,
     QTabBar,
     QTextEdit,
     QWidget,
@@ -51,6 +53,10 @@ class FocusRing(QFocusFrame):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
+        # QFocusFrame asks its own style where to go: some styles (Windows) put it under the
+        # widget with no margin, where nothing of it shows.
+        self._style = _RingStyle()
+        self.setStyle(self._style)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -72,6 +78,23 @@ class FocusRing(QFocusFrame):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         half = FRAME_WIDTH / 2
         painter.drawRect(QRectF(self.rect()).adjusted(half, half, -half, -half))
+
+
+class _RingStyle(QProxyStyle):
+    """The application's style, but the ring sits above its widget, FRAME_WIDTH outside it."""
+
+    def styleHint(self, hint, option=None, widget=None, returnData=None) -> int:  # noqa: N802,N803
+        if hint == QStyle.StyleHint.SH_FocusFrame_AboveWidget:
+            return 1
+        return super().styleHint(hint, option, widget, returnData)
+
+    def pixelMetric(self, metric, option=None, widget=None) -> int:  # noqa: N802
+        if metric in (
+            QStyle.PixelMetric.PM_FocusFrameHMargin,
+            QStyle.PixelMetric.PM_FocusFrameVMargin,
+        ):
+            return FRAME_WIDTH
+        return super().pixelMetric(metric, option, widget)
 
 
 RINGED_TYPES = (QAbstractItemView, QPlainTextEdit, QTextEdit, QTabBar)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gui_support import small_data
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFocusFrame, QWidget
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QFocusFrame, QWidget
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.confusion_matrix import ConfusionMatrix
 from digitpad.gui.draw_tab import DrawTab
+from digitpad.gui.focus import FRAME_WIDTH
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.probability_bars import ProbabilityBars
 from digitpad.inference import load_predictor
@@ -143,7 +144,16 @@ def test_the_focus_ring_follows_lists_tables_and_the_log(window, qtbot):
     ring = window.focus_ring
     window.tabs.setCurrentWidget(window.train_tab)
     focus(qtbot, window.train_tab.log)
-    assert ring.isVisible() and ring.widget() is window.train_tab.log
+    log = window.train_tab.log
+    assert ring.isVisible() and ring.widget() is log
+    # Around the log, not under it (some styles would tuck it away), in the highlight colour.
+    width = FRAME_WIDTH
+    assert ring.size() == log.size() + QSize(2 * width, 2 * width)
+    assert ring.mapToGlobal(QPoint(0, 0)) == log.mapToGlobal(QPoint(-width, -width))
+    shot = window.grab().toImage()
+    edge = window.mapFromGlobal(log.mapToGlobal(QPoint(-1, log.height() // 2)))
+    highlight = window.palette().color(QPalette.ColorRole.Highlight)
+    assert QColor(shot.pixel(edge)) == highlight
     window.tabs.setCurrentWidget(window.mistakes_tab)
     focus(qtbot, window.mistakes_tab.grid)
     assert ring.isVisible() and ring.widget() is window.mistakes_tab.grid
