@@ -73,6 +73,25 @@ class GeneratorWorker(QThread):
             self.done.emit()
 
 
+# Every started worker until its slot has seen it end. Without this, a worker whose view is
+# deleted while it runs (the window closed mid-evaluation) loses its last reference and Qt
+# aborts the process for destroying a running QThread; :func:`wait_for_jobs` waits for them.
+_unfinished: set[GeneratorWorker] = set()
+
+
+def wait_for_jobs(timeout_ms: int = 5000) -> bool:
+    """Wait up to ``timeout_ms`` in all for every job of every slot to end (at exit, once the
+    window is gone); True if none is left running."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    done = all(
+        worker.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+        for worker in list(_unfinished)
+    )
+    if done:
+        _unfinished.clear()
+    return done
+
+
 def stop_worker(worker: GeneratorWorker | None, timeout_ms: int = 5000) -> bool:
     """Ask ``worker`` to stop and wait up to ``timeout_ms``; True if it is no longer running."""
     if worker is None:
@@ -116,6 +135,7 @@ class JobSlot(QObject):
         worker.done.connect(self._on_done)
         self._current = worker
         self._running.append(worker)
+        _unfinished.add(worker)
         worker.start()
         self.busy.emit(True)
         return worker
@@ -155,6 +175,7 @@ class JobSlot(QObject):
 
     def _on_done(self) -> None:
         worker = self.sender()
+        _unfinished.discard(worker)
         if worker in self._running:
             self._running.remove(worker)
             worker.wait()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 from PySide6.QtCore import QThread
 
 from digitpad.errors import DataError
 from digitpad.gui.errors import error_message
-from digitpad.gui.generator_worker import JobSlot
+from digitpad.gui.generator_worker import JobSlot, wait_for_jobs
 
 
 def test_the_work_runs_off_the_gui_thread_and_its_last_item_is_the_result(qtbot):
@@ -89,3 +91,24 @@ def test_errors_come_as_one_readable_line(qtbot, capsys):
     assert slot.wait(5000)
     assert "ValueError: bad shape" in capsys.readouterr().err  # a bug keeps its traceback
     assert slot.shutdown()
+
+
+def test_a_job_outlives_its_deleted_slot_until_wait_for_jobs(qtbot):
+    # The window closing mid-evaluation deletes the view and its slot while the thread runs:
+    # the worker must stay alive (Qt aborts on destroying a running QThread) until waited for.
+    slot = JobSlot("test")
+    release = threading.Event()
+
+    def work():
+        release.wait(5)
+        return iter([1])
+
+    worker = slot.start(work)
+    worker_ref = weakref.ref(worker)
+    del worker, slot
+    gc.collect()
+    assert worker_ref() is not None and worker_ref().isRunning()
+    release.set()
+    assert wait_for_jobs(5000)
+    worker = worker_ref()
+    assert worker is None or worker.isFinished()  # released once it has ended
