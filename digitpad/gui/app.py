@@ -105,6 +105,7 @@ def run_app(store: str | None = None) -> int:
     app.setDesktopFileName("digitpad")
     app.setWindowIcon(app_icon())
 
+    from digitpad.gui.generator_worker import wait_for_jobs
     from digitpad.gui.main_window import MainWindow
 
     window = MainWindow(store=store)
@@ -120,6 +121,11 @@ def run_app(store: str | None = None) -> int:
     # rather than destroy a running QThread (which aborts the process).
     if not window.train_tab.shutdown(WORKER_EXIT_WAIT_MS):
         print("digitpad: training did not stop in time; exiting anyway", file=sys.stderr)
+        sys.stdout.flush()
+        os._exit(code)
+    # The same for an evaluation or a data load still running when the window closed.
+    if not wait_for_jobs(WORKER_EXIT_WAIT_MS):
+        print("digitpad: background work did not end in time; exiting anyway", file=sys.stderr)
         sys.stdout.flush()
         os._exit(code)
     return code

@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -44,6 +45,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.gui.focus import paint_focus_frame
 from digitpad.segment import Segmentation, rows_apart, segment_pieces
 
 CANVAS_SIDE = 280.0
@@ -188,6 +190,12 @@ class DrawingCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAccessibleName("Drawing canvas")
+        self.setAccessibleDescription(
+            "Draw a digit or a number with the mouse, a pen or a finger. When it holds a number, "
+            "Left and Right choose which digit's details are shown."
+        )
+        # A Tab stop: the arrow keys pick a digit of a number (see keyPressEvent).
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def sizeHint(self) -> QSize:
         return QSize(760, 420)
@@ -406,6 +414,29 @@ class DrawingCanvas(QWidget):
         if not stroke.active:
             stroke.raster = raster
         return raster
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        # Left and Right move the selection among the digit boxes, Home and End jump to the
+        # first and last: the same as clicking a box's label (``mark_clicked``).
+        key = event.key()
+        keys = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End)
+        if key not in keys or not self._marks:
+            super().keyPressEvent(event)
+            return
+        last = len(self._marks) - 1
+        current = next((i for i, mark in enumerate(self._marks) if mark.selected), None)
+        if key == Qt.Key.Key_Home:
+            target = 0
+        elif key == Qt.Key.Key_End:
+            target = last
+        elif current is None:
+            target = 0 if key == Qt.Key.Key_Right else last
+        else:
+            step = -1 if key == Qt.Key.Key_Left else 1
+            target = min(last, max(0, current + step))
+        if target != current:
+            self.mark_clicked.emit(target)
+        event.accept()
 
     def set_marks(self, marks: Sequence[Mark]) -> None:
         """Boxes to draw over the drawing (never part of :meth:`to_array`)."""
@@ -735,6 +766,7 @@ class DrawingCanvas(QWidget):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         self._paint_marks(painter)
+        paint_focus_frame(painter, self)
 
 
 def _image_piece(pixels: np.ndarray) -> tuple[tuple[float, float, float, float], float] | None:

@@ -46,6 +46,9 @@ class ClassScoresTable(QTableWidget):
         for column, tip in enumerate(tips):
             self.horizontalHeaderItem(column).setToolTip(tip)
         self.setAccessibleName("Accuracy and precision per digit")
+        self.setAccessibleDescription(
+            "One row per digit, worst first; Enter on a row lists that digit's mistakes"
+        )
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

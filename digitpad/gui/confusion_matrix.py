@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -21,12 +22,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.gui.focus import paint_focus_frame
+
 CLASSES = 10
 MISTAKE = QColor(214, 69, 65)
 
 
 class ConfusionMatrix(QWidget):
-    """Shows ``confusion[true, predicted]`` counts; ``cell_clicked(true, predicted)``."""
+    """Shows ``confusion[true, predicted]`` counts; ``cell_clicked(true, predicted)``.
+
+    From the keyboard: the arrows move a cursor over the cells (it starts on the selected
+    cell), Enter or Space clicks the cell under it.
+    """
 
     cell_clicked = Signal(int, int)
 
@@ -35,7 +42,14 @@ class ConfusionMatrix(QWidget):
         self._confusion: np.ndarray | None = None
         self._selected: tuple[int, int] | None = None
         self._hover: tuple[int, int] | None = None
+        self._cursor: tuple[int, int] | None = None  # the keyboard's cell, while focused
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Confusion matrix")
+        self.setAccessibleDescription(
+            "Ten rows (the true digit) by ten columns (the network's answer), each cell the "
+            "number of test images. Arrow keys move between cells, Enter lists a cell's images."
+        )
         self.setMinimumSize(260, 260)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setToolTip("Click a cell to list its images")
@@ -84,7 +98,51 @@ class ConfusionMatrix(QWidget):
             return row, column
         return None
 
+    @property
+    def keyboard_cell(self) -> tuple[int, int] | None:
+        """The cell the arrow keys are on (None until an arrow is pressed)."""
+        return self._cursor
+
     # --- input ----------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        steps = {
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+        }
+        key = Qt.Key(event.key())
+        if key in steps:
+            true, predicted = self._cursor or self._selected or (0, 0)
+            if self._cursor is not None:
+                down, right = steps[key]
+                true = min(CLASSES - 1, max(0, true + down))
+                predicted = min(CLASSES - 1, max(0, predicted + right))
+            self._cursor = (true, predicted)
+            self._describe(self._cursor)
+            self.update()
+            event.accept()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            cell = self._cursor or self._selected
+            if cell is not None:
+                self.cell_clicked.emit(*cell)
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._cursor = None
+        super().focusOutEvent(event)
+
+    def _describe(self, cell: tuple[int, int]) -> None:
+        # The cell's meaning in words, for the tooltip and a screen reader.
+        if self._confusion is None:
+            return
+        true, predicted = cell
+        count = int(self._confusion[true, predicted])
+        noun = "image" if count == 1 else "images"
+        self.setToolTip(f"{count} {noun} of a {true} read as {predicted}")
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         cell = self.cell_at(event.position())
@@ -101,11 +159,8 @@ class ConfusionMatrix(QWidget):
             self.setCursor(
                 Qt.CursorShape.PointingHandCursor if cell else Qt.CursorShape.ArrowCursor
             )
-            if cell is not None and self._confusion is not None:
-                true, predicted = cell
-                count = int(self._confusion[true, predicted])
-                noun = "image" if count == 1 else "images"
-                self.setToolTip(f"{count} {noun} of a {true} read as {predicted}")
+            if cell is not None:
+                self._describe(cell)
             self.update()
         super().mouseMoveEvent(event)
 
@@ -190,11 +245,16 @@ class ConfusionMatrix(QWidget):
                 painter.setPen(QColor("white") if strong else text)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(count))
 
-        for cell, width, colour in ((self._hover, 1.5, text), (self._selected, 2.5, text)):
+        for cell, width, colour, style in (
+            (self._hover, 1.5, text, Qt.PenStyle.SolidLine),
+            (self._selected, 2.5, text, Qt.PenStyle.SolidLine),
+            (self._cursor, 2.0, accent, Qt.PenStyle.DashLine),
+        ):
             if cell is not None:
-                painter.setPen(QPen(colour, width))
+                painter.setPen(QPen(colour, width, style))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(self.cell_rect(*cell).adjusted(1, 1, -1, -1))
+        paint_focus_frame(painter, self)
 
 
 def _cell_colour(

@@ -9,11 +9,10 @@ Everything here is painted with QPainter: no matplotlib, no TensorFlow.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -29,13 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.data import Mnist
-from digitpad.errors import DigitpadError
 from digitpad.gui.captions import caption
+from digitpad.gui.generator_worker import JobSlot
 from digitpad.gui.painted_charts import GroupedBars, LevelHistogram
 from digitpad.gui.pixel_image import PixelImage
 from digitpad.insight import DataSummary, examples_of, grey_rgb, summarize, tile_images
-
-log = logging.getLogger(__name__)
 
 DataLoader = Callable[[], Mnist]
 EXAMPLE_COLUMNS = 10
@@ -51,30 +48,10 @@ def default_loader() -> Mnist:
     return load_mnist()
 
 
-class _Signals(QObject):
-    done = Signal(object, object)  # (Mnist, DataSummary)
-    failed = Signal(str)
-
-
-class _LoadTask(QRunnable):
-    """Loads the data and summarises it on a pool thread; reports back by signal."""
-
-    def __init__(self, loader: DataLoader) -> None:
-        super().__init__()
-        self.signals = _Signals()
-        self._loader = loader
-
-    def run(self) -> None:
-        try:
-            data = self._loader()
-            result = (data, summarize(data))
-        except DigitpadError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # a bug: keep the traceback in the log, tell the user
-            log.exception("loading the data for the Data tab failed")
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.done.emit(*result)
+def load_and_summarize(loader: DataLoader) -> tuple[Mnist, DataSummary]:
+    """The data and its statistics: the work the tab's worker thread does."""
+    data = loader()
+    return data, summarize(data)
 
 
 class DataTab(QWidget):
@@ -87,12 +64,12 @@ class DataTab(QWidget):
         self._loader = loader or default_loader
         self._data: Mnist | None = None
         self._summary: DataSummary | None = None
-        self._task: _LoadTask | None = None
         self._digit: int | None = None
         self._examples = np.zeros(0, dtype=np.int64)
         self._rng = np.random.default_rng()
-        self._pool = QThreadPool(self)  # its own pool, so it can be waited for on shutdown
-        self._pool.setMaxThreadCount(1)
+        self._job = JobSlot("load-data", self)
+        self._job.result.connect(self._loaded)
+        self._job.failed.connect(self._failed)
 
         self.status = QLabel("Loading MNIST…")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -122,7 +99,7 @@ class DataTab(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._job.running
 
     def show_examples(self, digit: int | None) -> None:
         """Show a fresh random sample of training images of ``digit`` (None: any digit)."""
@@ -144,7 +121,7 @@ class DataTab(QWidget):
 
     def wait_for_background(self, msecs: int = 5000) -> bool:
         """Wait for the loading thread to finish (for shutdown); False on time-out."""
-        return self._pool.waitForDone(msecs)
+        return self._job.wait(msecs)
 
     # --- building on first show ---------------------------------------------------------------
 
@@ -225,16 +202,14 @@ class DataTab(QWidget):
 
     def _start_loading(self) -> None:
         self.setCursor(Qt.CursorShape.BusyCursor)
-        task = _LoadTask(self._loader)
-        task.signals.done.connect(self._loaded)
-        task.signals.failed.connect(self._failed)
-        self._task = task  # kept alive until it reports
-        self._pool.start(task)
+        loader = self._loader
+        # A one-item generator: JobSlot runs it off the GUI thread and reports its last item.
+        self._job.start(lambda: iter([load_and_summarize(loader)]))
 
-    @Slot(object, object)
-    def _loaded(self, data: Mnist, summary: DataSummary) -> None:
-        self._task = None
+    @Slot(object)
+    def _loaded(self, result: tuple[Mnist, DataSummary]) -> None:
         self.unsetCursor()
+        data, summary = result
         self._data, self._summary = data, summary
         counts = np.stack([summary.counts[split] for split in SPLITS])
         self.counts_chart.set_series(list(SPLITS), counts)
@@ -260,7 +235,6 @@ class DataTab(QWidget):
 
     @Slot(str)
     def _failed(self, message: str) -> None:
-        self._task = None
         self.unsetCursor()
         self.status.setText(f"Could not load the data: {message}")
 

@@ -38,6 +38,8 @@ class DigitImage(QWidget):
         self._image: QImage | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(SIDE + 2, SIDE + 2)
+        self.setAccessibleName("Digit image")
+        self.setAccessibleDescription("A 28×28 image as the network sees it, white ink on black")
 
     def sizeHint(self) -> QSize:
         side = SIDE * self._scale_hint + 2

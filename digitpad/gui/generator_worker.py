@@ -9,13 +9,14 @@ between items: a stopped run emits no result and closes the generator at once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from digitpad.errors import DigitpadError
-from digitpad.gui.train_worker import _report_bug, error_message
+from digitpad.gui.errors import error_message, report_exception
 
 
 class GeneratorWorker(QThread):
@@ -66,10 +67,29 @@ class GeneratorWorker(QThread):
                 self.result.emit(last)
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
-                _report_bug(exc)
+                report_exception(exc)
             self.failed.emit(error_message(exc))
         finally:
             self.done.emit()
+
+
+# Every started worker until its slot has seen it end. Without this, a worker whose view is
+# deleted while it runs (the window closed mid-evaluation) loses its last reference and Qt
+# aborts the process for destroying a running QThread; :func:`wait_for_jobs` waits for them.
+_unfinished: set[GeneratorWorker] = set()
+
+
+def wait_for_jobs(timeout_ms: int = 5000) -> bool:
+    """Wait up to ``timeout_ms`` in all for every job of every slot to end (at exit, once the
+    window is gone); True if none is left running."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    done = all(
+        worker.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+        for worker in list(_unfinished)
+    )
+    if done:
+        _unfinished.clear()
+    return done
 
 
 def stop_worker(worker: GeneratorWorker | None, timeout_ms: int = 5000) -> bool:
@@ -115,6 +135,7 @@ class JobSlot(QObject):
         worker.done.connect(self._on_done)
         self._current = worker
         self._running.append(worker)
+        _unfinished.add(worker)
         worker.start()
         self.busy.emit(True)
         return worker
@@ -125,6 +146,15 @@ class JobSlot(QObject):
             self._current.abort()
             self._current = None
             self.busy.emit(False)
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Wait up to ``timeout_ms`` in all for this slot's threads to end, without aborting
+        them (their signals still come, queued); True if none is left running."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        return all(
+            worker.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+            for worker in list(self._running)
+        )
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Abort every job and wait for their threads; True if none is left running."""
@@ -145,6 +175,7 @@ class JobSlot(QObject):
 
     def _on_done(self) -> None:
         worker = self.sender()
+        _unfinished.discard(worker)
         if worker in self._running:
             self._running.remove(worker)
             worker.wait()

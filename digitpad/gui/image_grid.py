@@ -161,5 +161,9 @@ def make_grid_view(model: DigitListModel, parent: QWidget | None = None) -> QLis
     line = view.fontMetrics().height()
     view.setGridSize(QSize(side + 18, side + 2 * line + 12))
     view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+    view.setAccessibleName("Images")
+    view.setAccessibleDescription(
+        "Thumbnails with their true and predicted digit; arrow keys move, Enter opens one"
+    )
     model.set_device_pixel_ratio(view.devicePixelRatioF())
     return view

@@ -34,6 +34,7 @@ from digitpad.gui.confidence import ConfidenceThreshold
 from digitpad.gui.current_model import CurrentModel
 from digitpad.gui.data_tab import DataTab
 from digitpad.gui.draw_tab import DrawTab
+from digitpad.gui.focus import FocusRing
 from digitpad.gui.lazy_page import LazyPage
 from digitpad.gui.mistakes_tab import MistakesTab
 from digitpad.gui.my_drawings import MyDrawingsView
@@ -168,7 +169,18 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(index, f"{tip} (Ctrl+{index + 1}, Alt+{_mnemonic(title)})")
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.tabs.setCurrentIndex(i))
+        # QTabWidget switches on Ctrl+Tab and Ctrl+PgDown only while it has the key event; a
+        # spin box or the log can take them first, so the window owns them.
+        for keys, step in (
+            ("Ctrl+PgDown", 1),
+            ("Ctrl+Tab", 1),
+            ("Ctrl+PgUp", -1),
+            ("Ctrl+Shift+Tab", -1),
+            ("Ctrl+Backtab", -1),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=lambda step=step: self.step_tab(step))
         self.setCentralWidget(self.tabs)
+        self.focus_ring = FocusRing(self)  # visible focus on the tab bar, lists, tables, log
 
         self.current_model.changed.connect(self.draw_tab.set_predictor)
         self.current_model.changed.connect(self.mistakes_tab.set_predictor)
@@ -195,6 +207,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_label)
         self._restore_settings()
         self._load_default_model()
+
+    def step_tab(self, step: int) -> None:
+        """Show the tab ``step`` places to the right (negative: left), wrapping around."""
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     # --- menus --------------------------------------------------------------------------
 

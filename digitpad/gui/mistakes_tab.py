@@ -11,11 +11,10 @@ network would answer and how many of those it gets right
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from digitpad.browse import Show, select, show_for_cell, summary
 from digitpad.data import Split, load_mnist
-from digitpad.errors import DigitpadError
 from digitpad.evaluation import Evaluation, class_scores, evaluate_probabilities
 from digitpad.gui.captions import caption
 from digitpad.gui.class_table import ClassScoresTable
@@ -39,13 +37,12 @@ from digitpad.gui.confidence import MAX_THRESHOLD, ConfidenceThreshold
 from digitpad.gui.confusion_matrix import ConfusionMatrix
 from digitpad.gui.digit_image import DigitImage
 from digitpad.gui.flow_layout import FlowLayout, group
+from digitpad.gui.generator_worker import JobSlot
 from digitpad.gui.image_grid import DigitListModel, make_grid_view
 from digitpad.gui.painted_charts import CoverageChart
 from digitpad.gui.probability_bars import ProbabilityBars, percent_text
 from digitpad.inference import Predictor
 from digitpad.insight import Coverage, CoverageCurve, coverage_curve
-
-log = logging.getLogger(__name__)
 
 Loader = Callable[[], Split]
 """Returns the labelled images to evaluate on; called on a worker thread."""
@@ -74,33 +71,6 @@ def evaluate_test_set(loader: Loader, predictor: Predictor) -> tuple[np.ndarray,
     return test.images, evaluate_probabilities(predictor.predict_proba(test.x), test.y)
 
 
-class _TaskSignals(QObject):
-    done = Signal(int, object)  # generation, (images, evaluation)
-    failed = Signal(int, str)  # generation, message for people
-
-
-class _EvaluateTask(QRunnable):
-    """Runs :func:`evaluate_test_set` on a pool thread and reports back by signal."""
-
-    def __init__(self, generation: int, loader: Loader, predictor: Predictor) -> None:
-        super().__init__()
-        self.signals = _TaskSignals()
-        self._generation = generation
-        self._loader = loader
-        self._predictor = predictor
-
-    def run(self) -> None:
-        try:
-            result = evaluate_test_set(self._loader, self._predictor)
-        except DigitpadError as exc:
-            self.signals.failed.emit(self._generation, str(exc))
-        except Exception as exc:  # a bug: keep the traceback in the log, tell the user
-            log.exception("evaluating the test set failed")
-            self.signals.failed.emit(self._generation, f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.done.emit(self._generation, result)
-
-
 class MistakesTab(QWidget):
     """Browse the test set by true digit, predicted digit and outcome, worst mistakes first."""
 
@@ -123,10 +93,10 @@ class MistakesTab(QWidget):
         self._curve: CoverageCurve | None = None
         self.threshold = threshold if threshold is not None else ConfidenceThreshold(parent=self)
         self.threshold.changed.connect(self._threshold_changed)
-        self._generation = 0
-        self._tasks: dict[int, _EvaluateTask] = {}  # kept alive until they report
-        self._pool = QThreadPool(self)  # its own pool, so it can be waited for on shutdown
-        self._pool.setMaxThreadCount(1)
+        # One evaluation at a time: a new predictor aborts the last one, whose result is dropped.
+        self._job = JobSlot("evaluate-test-set", self)
+        self._job.result.connect(self._evaluation_done)
+        self._job.failed.connect(self._evaluation_failed)
 
         self.summary_label = QLabel("No model")
         self.summary_label.setWordWrap(True)
@@ -152,6 +122,10 @@ class MistakesTab(QWidget):
         self.coverage_label = QLabel()
         self.coverage_label.setWordWrap(True)
         self.coverage_chart = CoverageChart()
+        self.coverage_chart.setAccessibleDescription(
+            "Accuracy on the test images the network answers against the share it answers, as "
+            "the confidence threshold rises; a dot marks the current threshold"
+        )
 
         self.confusion = ConfusionMatrix()
         self.confusion.cell_clicked.connect(self._cell_clicked)
@@ -188,6 +162,7 @@ class MistakesTab(QWidget):
         self.grid.activated.connect(lambda index: self._open(index.row()))
 
         self.detail_image = DigitImage(scale_hint=4)
+        self.detail_image.setAccessibleName("Selected test image")
         self.detail_caption = QLabel("Click an image to see what the network thought.")
         self.detail_caption.setWordWrap(True)
         self.detail_caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -338,18 +313,17 @@ class MistakesTab(QWidget):
     def set_predictor(self, predictor: Predictor | None) -> None:
         """Evaluate ``predictor`` on the test set (in the background) and show its mistakes."""
         self._predictor = predictor
-        self._generation += 1  # results for an older predictor are ignored when they arrive
         if predictor is None:
+            self._job.abort()  # results for an older predictor are ignored when they arrive
+            self.unsetCursor()
             self._show_evaluation(None, None)
             self.summary_label.setText("No model")
             return
         self.summary_label.setText("Loading the test set and evaluating the model…")
         self.setCursor(Qt.CursorShape.BusyCursor)
-        task = _EvaluateTask(self._generation, self._loader, predictor)
-        task.signals.done.connect(self._evaluation_done)
-        task.signals.failed.connect(self._evaluation_failed)
-        self._tasks[self._generation] = task
-        self._pool.start(task)
+        loader = self._loader
+        # A one-item generator: JobSlot runs it off the GUI thread and reports its last item.
+        self._job.start(lambda: iter([evaluate_test_set(loader, predictor)]))
 
     @property
     def evaluation(self) -> Evaluation | None:
@@ -386,29 +360,23 @@ class MistakesTab(QWidget):
     @property
     def busy(self) -> bool:
         """True while an evaluation has not reported back yet."""
-        return bool(self._tasks)
+        return self._job.running
 
     def wait_for_background(self, msecs: int = 5000) -> bool:
         """Wait for the evaluation thread to finish (for shutdown); False on time-out."""
-        return self._pool.waitForDone(msecs)
+        return self._job.wait(msecs)
 
     # --- worker results -------------------------------------------------------------------------
 
-    @Slot(int, object)
-    def _evaluation_done(self, generation: int, result: tuple[np.ndarray, Evaluation]) -> None:
-        self._tasks.pop(generation, None)
-        if generation != self._generation:
-            return
+    @Slot(object)
+    def _evaluation_done(self, result: tuple[np.ndarray, Evaluation]) -> None:
         self.unsetCursor()
         images, evaluation = result
         self._show_evaluation(images, evaluation)
         self.evaluated.emit()
 
-    @Slot(int, str)
-    def _evaluation_failed(self, generation: int, message: str) -> None:
-        self._tasks.pop(generation, None)
-        if generation != self._generation:
-            return
+    @Slot(str)
+    def _evaluation_failed(self, message: str) -> None:
         self.unsetCursor()
         self._show_evaluation(None, None)
         self.summary_label.setText(f"Could not evaluate the model: {message}")

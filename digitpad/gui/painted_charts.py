@@ -52,8 +52,14 @@ def _nice_top(value: float) -> float:
 class _Chart(QWidget):
     """Shared set-up: size policy, palette colours, and the rectangle inside the axes."""
 
+    # What a screen reader calls the chart (a place that knows more can set better ones).
+    accessible_name = "Chart"
+    accessible_description = ""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName(self.accessible_name)
+        self.setAccessibleDescription(self.accessible_description)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 90)
 
@@ -84,6 +90,9 @@ class _Chart(QWidget):
 
 class GroupedBars(_Chart):
     """Bars for each of ten digits, one per series (e.g. train, validation, test)."""
+
+    accessible_name = "Bar chart per digit"
+    accessible_description = "Bars for each of the ten digits, one per series"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,6 +179,9 @@ class LevelHistogram(_Chart):
     """Counts of the 256 grey levels on a log scale (so both the black background and the
     few bright stroke pixels show)."""
 
+    accessible_name = "Histogram of grey levels"
+    accessible_description = "How many pixels have each of the 256 grey levels, on a log scale"
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._counts = np.zeros(0)
@@ -232,6 +244,9 @@ class LevelHistogram(_Chart):
 class WeightHistogramChart(_Chart):
     """One layer's weights now (in colour) over the same bins at initialisation (grey), each
     scaled to its own peak so both shapes show even when one is a narrow spike."""
+
+    accessible_name = "Histogram of weights"
+    accessible_description = "One layer's weights now, over the same bins at initialisation in grey"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -329,6 +344,12 @@ class CoverageChart(_Chart):
     """Accuracy of the answered images against the share answered, as the confidence threshold
     rises; a dot marks the current threshold."""
 
+    accessible_name = "Accuracy against coverage"
+    accessible_description = (
+        "Accuracy of the answered test images against the share answered, as the confidence "
+        "threshold rises"
+    )
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._coverage = np.zeros(0)
@@ -407,6 +428,10 @@ class ColourScale(QWidget):
 
     def __init__(self, lut: np.ndarray, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Colour scale")
+        self.setAccessibleDescription(
+            "Which colour stands for which value in the picture beside it"
+        )
         from digitpad.gui.pixel_image import rgb_qimage
 
         self._bar = rgb_qimage(np.asarray(lut, dtype=np.uint8)[None, :, :])

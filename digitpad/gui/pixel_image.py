@@ -59,6 +59,9 @@ class PixelImage(QWidget):
         self.tooltip: Callable[[int, int], str | None] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(30, 30)
+        # Generic words a screen reader can say; the page that shows the picture can say more.
+        self.setAccessibleName("Picture")
+        self.setAccessibleDescription("Numbers shown as an image; each cell's value on hover")
 
     def sizeHint(self) -> QSize:
         if self._size_hint is not None:

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from digitpad.gui.focus import paint_focus_frame
 
 DIGITS = 10
 MAX_ROW_PX = 24
@@ -27,7 +39,8 @@ def percent_text(probability: float) -> str:
 class ProbabilityBars(QWidget):
     """Shows ten probabilities; ``set_probabilities(None)`` shows the empty chart.
 
-    ``digit_clicked(int)``: the user clicked a digit's row (to say "this is what I drew").
+    ``digit_clicked(int)``: the user clicked a digit's row (to say "this is what I drew"); from
+    the keyboard, Up and Down move a marker over the rows and Enter or Space clicks its row.
     """
 
     digit_clicked = Signal(int)
@@ -36,7 +49,10 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName("Probabilities of the ten digits")
+        self.setAccessibleDescription("No drawing yet")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._probabilities: np.ndarray | None = None
+        self._cursor: int | None = None  # the row the keyboard is on, while focused
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(160, 150)
         # In a tall window the rows would grow into fat, widely spaced bands: they stop at a
@@ -55,14 +71,13 @@ class ProbabilityBars(QWidget):
         if probabilities is None:
             self._probabilities = None
             self.setToolTip("")
+            self.setAccessibleDescription("No drawing yet")
         else:
             self._probabilities = np.asarray(probabilities, dtype=np.float64).reshape(DIGITS)
             # Screen readers and tooltips get the numbers the bars show.
-            self.setToolTip(
-                "\n".join(
-                    f"{digit}: {percent_text(p)}" for digit, p in enumerate(self._probabilities)
-                )
-            )
+            lines = [f"{digit}: {percent_text(p)}" for digit, p in enumerate(self._probabilities)]
+            self.setToolTip("\n".join(lines))
+            self.setAccessibleDescription(", ".join(lines))
         self.update()
 
     def top_digit(self) -> int | None:
@@ -73,6 +88,35 @@ class ProbabilityBars(QWidget):
         if not 0 <= y < self.height():
             return None
         return min(DIGITS - 1, int(y / (self.height() / DIGITS)))
+
+    @property
+    def keyboard_digit(self) -> int | None:
+        """The row the Up and Down keys are on (None until one is pressed)."""
+        return self._cursor
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            start = self._cursor if self._cursor is not None else self.top_digit()
+            if start is None:
+                self._cursor = 0
+            elif self._cursor is None:
+                self._cursor = start  # the first press lands on the top answer
+            else:
+                step = -1 if key == Qt.Key.Key_Up else 1
+                self._cursor = min(DIGITS - 1, max(0, start + step))
+            self.update()
+            event.accept()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            if self._cursor is not None:
+                self.digit_clicked.emit(self._cursor)
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._cursor = None
+        super().focusOutEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         digit = self.digit_at(event.position().y())
@@ -135,3 +179,9 @@ class ProbabilityBars(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 percent_text(p),
             )
+        if self._cursor is not None:
+            painter.setPen(QPen(accent, 1.5, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            row = QRectF(0, self._cursor * row_height, self.width(), row_height)
+            painter.drawRect(row.adjusted(1, 1, -1, -1))
+        paint_focus_frame(painter, self)

@@ -17,9 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from digitpad.errors import ConfigError, DigitpadError
+from digitpad.gui.errors import error_message, report_exception
 from digitpad.training.process import (
     STOP_SECONDS,
     ControlState,
@@ -63,19 +62,6 @@ class TrainResult:
     predictor: Predictor | None
     meta: dict[str, Any] | None
     data_sha256: str
-
-
-def error_message(exc: BaseException) -> str:
-    """A user-readable line: a :class:`DigitpadError` as is, anything else with its type."""
-    from digitpad.training.process import error_message as message
-
-    return message(exc)
-
-
-def _report_bug(exc: BaseException) -> None:
-    # Not the user's fault: keep the traceback for whoever fixes it.
-    print("digitpad: unexpected error in a worker thread:", file=sys.stderr)
-    traceback.print_exception(exc, file=sys.stderr)
 
 
 def _default_loader() -> Mnist:
@@ -160,7 +146,7 @@ class TrainWorker(QThread):
                 self._train()
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
-                _report_bug(exc)
+                report_exception(exc)
             self.failed.emit(error_message(exc))
         finally:
             self.done.emit()
@@ -318,7 +304,7 @@ class SaveWorker(QThread):
                 folder = store.save(self.name, model, self._meta, overwrite=self._overwrite)
         except Exception as exc:
             if not isinstance(exc, DigitpadError):
-                _report_bug(exc)
+                report_exception(exc)
             self.failed.emit(error_message(exc))
         else:
             self.saved.emit(str(folder))
