@@ -14,7 +14,6 @@ import pytest
 
 from digitpad.config import TrainConfig
 from digitpad.data import load_mnist
-from digitpad.insight import dead_unit_share
 from digitpad.training import (
     DEAD_UNIT_IMAGES,
     EpochEnd,
@@ -25,6 +24,7 @@ from digitpad.training import (
     TrainControl,
     train,
 )
+from digitpad.unit_health import dead_unit_share
 
 # 10,000 images in batches of 100: 100 steps per epoch, run in two chunks of 50 (a chunk may
 # not pass a validation).

@@ -2,7 +2,7 @@
 
 A grid of random training examples of a chosen digit (the tutorials' ``show_pics(mnist, 2)``),
 the number of images per digit in each split, each digit's average image, and the histogram of
-pixel values. The numbers come from :func:`digitpad.insight.summarize`; loading MNIST (~0.7 s)
+pixel values. The numbers come from :func:`digitpad.data_stats.summarize`; loading MNIST (~0.7 s)
 and summarising it (~0.3 s) happen once, on a worker thread, the first time the tab is shown.
 Everything here is painted with QPainter: no matplotlib, no TensorFlow.
 """
@@ -28,17 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.data import Mnist
+from digitpad.colour_maps import grey_rgb
+from digitpad.data import IMAGE_SIDE, Mnist
+from digitpad.data_stats import DataSummary, examples_of, summarize
 from digitpad.errors import DigitpadError
 from digitpad.gui.captions import caption
 from digitpad.gui.painted_charts import GroupedBars, LevelHistogram
 from digitpad.gui.pixel_image import PixelImage
-from digitpad.insight import DataSummary, examples_of, grey_rgb, summarize, tile_images
+from digitpad.tiling import tile_at, tile_images
 
 log = logging.getLogger(__name__)
 
 DataLoader = Callable[[], Mnist]
 EXAMPLE_COLUMNS = 10
+EXAMPLE_GAP = 2
 EXAMPLE_COUNT = 100
 SPLITS = ("train", "validation", "test")
 _ANY = 10  # the "any digit" button's id (Qt reserves -1 for "pick an id for me")
@@ -131,7 +134,7 @@ class DataTab(QWidget):
             return
         train = self._data.train
         self._examples = examples_of(train.y, digit, EXAMPLE_COUNT, self._rng)
-        grid = tile_images(train.images[self._examples], EXAMPLE_COLUMNS, gap=2)
+        grid = tile_images(train.images[self._examples], EXAMPLE_COLUMNS, EXAMPLE_GAP)
         self.examples_view.set_rgb(grey_rgb(grid, self._background()))
         which = "any digit" if digit is None else f"the digit {digit}"
         self.examples_caption.setText(
@@ -267,9 +270,10 @@ class DataTab(QWidget):
     def _example_tooltip(self, row: int, column: int) -> str | None:
         if self._data is None:
             return None
-        # Each tile is 28 pixels plus a 2-pixel gap.
-        index = (row // 30) * EXAMPLE_COLUMNS + column // 30
-        if row % 30 >= 28 or column % 30 >= 28 or index >= len(self._examples):
+        index = tile_at(
+            row, column, len(self._examples), (IMAGE_SIDE, IMAGE_SIDE), EXAMPLE_COLUMNS, EXAMPLE_GAP
+        )
+        if index is None:
             return None
         i = int(self._examples[index])
         return f"Training image #{i}: a {int(self._data.train.y[i])}"

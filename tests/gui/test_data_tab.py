@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from digitpad.data import load_mnist
+from digitpad.data_stats import class_counts
 from digitpad.errors import DataError
 from digitpad.gui.data_tab import EXAMPLE_COUNT, DataTab
-from digitpad.insight import class_counts
 
 
 def small_data():

@@ -10,12 +10,12 @@ from gui_support import small_data
 from PySide6.QtCore import QSettings, Qt
 
 from digitpad.config import TrainConfig
+from digitpad.coverage import meets_threshold
 from digitpad.data import load_mnist
 from digitpad.gui.draw_tab import NOT_SURE, DrawTab
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.train_tab import SNAPSHOT_SECONDS, TrainTab
 from digitpad.inference import load_predictor
-from digitpad.insight import meets_threshold
 
 RUN_TIMEOUT_MS = 60_000
 # 2,000 images in batches of 50: 40 steps per epoch, one chunk each.
