@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CLASSES = 10
+from digitpad.data import CLASSES
 
 
 @dataclass(frozen=True)

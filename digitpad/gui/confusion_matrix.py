@@ -21,7 +21,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-CLASSES = 10
+from digitpad.data import CLASSES
+
 MISTAKE = QColor(214, 69, 65)
 
 

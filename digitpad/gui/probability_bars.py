@@ -12,7 +12,8 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-DIGITS = 10
+from digitpad.data import CLASSES
+
 MAX_ROW_PX = 24
 """Tallest a row gets: a bar and its label, with a little air."""
 
@@ -41,7 +42,7 @@ class ProbabilityBars(QWidget):
         self.setMinimumSize(160, 150)
         # In a tall window the rows would grow into fat, widely spaced bands: they stop at a
         # comfortable reading height and the space goes elsewhere.
-        self.setMaximumHeight(DIGITS * MAX_ROW_PX)
+        self.setMaximumHeight(CLASSES * MAX_ROW_PX)
 
     def sizeHint(self) -> QSize:
         return QSize(280, 220)
@@ -56,7 +57,7 @@ class ProbabilityBars(QWidget):
             self._probabilities = None
             self.setToolTip("")
         else:
-            self._probabilities = np.asarray(probabilities, dtype=np.float64).reshape(DIGITS)
+            self._probabilities = np.asarray(probabilities, dtype=np.float64).reshape(CLASSES)
             # Screen readers and tooltips get the numbers the bars show.
             self.setToolTip(
                 "\n".join(
@@ -72,7 +73,7 @@ class ProbabilityBars(QWidget):
         """The digit whose row is at height ``y`` (widget pixels), if any."""
         if not 0 <= y < self.height():
             return None
-        return min(DIGITS - 1, int(y / (self.height() / DIGITS)))
+        return min(CLASSES - 1, int(y / (self.height() / CLASSES)))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         digit = self.digit_at(event.position().y())
@@ -99,13 +100,13 @@ class ProbabilityBars(QWidget):
         metrics = QFontMetrics(bold)  # the top row is bold: size the columns for it
         label_width = metrics.horizontalAdvance("0") + 10
         percent_width = metrics.horizontalAdvance("100.0 %") + 12
-        row_height = self.height() / DIGITS
+        row_height = self.height() / CLASSES
         bar_height = max(4.0, min(row_height * 0.62, 22.0))
         bar_left = label_width
         bar_width = max(10.0, self.width() - label_width - percent_width)
         top = self.top_digit()
 
-        for digit in range(DIGITS):
+        for digit in range(CLASSES):
             y = digit * row_height
             is_top = digit == top
             painter.setFont(bold if is_top else regular)
