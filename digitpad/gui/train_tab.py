@@ -419,7 +419,7 @@ class TrainTab(QWidget):
         self._log(f"{self._run_started_at}  {config.describe()}  ({describe_run(config)})")
 
         worker = TrainWorker(config, self._data_loader, trainer=self._trainer)
-        worker.event.connect(self._on_event)
+        worker.progressed.connect(self._on_event)
         worker.result.connect(self._on_result)
         worker.failed.connect(self._on_failed)
         worker.done.connect(self._on_done)
