@@ -64,7 +64,7 @@ def examples_of(
 
 
 @dataclass(frozen=True)
-class DataSummary:
+class DataStats:
     """What the Data tab shows about a data set, computed once.
 
     ``counts`` maps "train", "validation" and "test" to (10,) image counts; ``averages`` is the
@@ -82,9 +82,9 @@ class DataSummary:
         return float(self.pixel_levels[0] / total) if total else math.nan
 
 
-def summarize(data: Mnist) -> DataSummary:
+def stats_of(data: Mnist) -> DataStats:
     """Counts per split, average digits and the pixel histogram of ``data`` (~0.3 s for MNIST)."""
-    return DataSummary(
+    return DataStats(
         counts={
             "train": class_counts(data.train.y),
             "validation": class_counts(data.val.y),

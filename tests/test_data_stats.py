@@ -11,7 +11,7 @@ from digitpad.data_stats import (
     class_counts,
     examples_of,
     pixel_histogram,
-    summarize,
+    stats_of,
 )
 
 
@@ -54,13 +54,13 @@ def test_examples_of_a_digit_are_distinct_images_of_that_digit():
     assert len(examples_of(labels, None, 100, rng)) == 7  # any digit: all of them
 
 
-def test_summarize_counts_every_split():
+def test_stats_of_counts_every_split():
     def split(labels):
         labels = np.array(labels)
         return Split(np.zeros((len(labels), 784), np.float32), labels)
 
     data = Mnist(split([0, 1, 1]), split([2]), split([3, 3]), source=None, sha256="")
-    summary = summarize(data)
-    assert summary.counts["train"][1] == 2 and summary.counts["validation"][2] == 1
-    assert summary.counts["test"][3] == 2
-    assert summary.background_share == 1.0  # all-black images
+    stats = stats_of(data)
+    assert stats.counts["train"][1] == 2 and stats.counts["validation"][2] == 1
+    assert stats.counts["test"][3] == 2
+    assert stats.background_share == 1.0  # all-black images

@@ -331,7 +331,7 @@ class BreakItView(QWidget):
             if test is not None:
                 yield Progress(0, 2, "measuring it on the test images")
                 probabilities = network.predict_proba(test.x)
-                metrics = evaluate_probabilities(probabilities, test.y).summary()
+                metrics = evaluate_probabilities(probabilities, test.y).metrics()
             yield Progress(1, 2, "saving (a separate process loads TensorFlow)")
             meta = edited_meta(network, edits, metrics)
             yield save_in_child_process(network, name, meta, store)

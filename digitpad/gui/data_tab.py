@@ -2,8 +2,8 @@
 
 A grid of random training examples of a chosen digit (the tutorials' ``show_pics(mnist, 2)``),
 the number of images per digit in each split, each digit's average image, and the histogram of
-pixel values. The numbers come from :func:`digitpad.data_stats.summarize`; loading MNIST (~0.7 s)
-and summarising it (~0.3 s) happen once, on a worker thread, the first time the tab is shown.
+pixel values. The numbers come from :func:`digitpad.data_stats.stats_of`; loading MNIST (~0.7 s)
+and counting it (~0.3 s) happen once, on a worker thread, the first time the tab is shown.
 Everything here is painted with QPainter: no matplotlib, no TensorFlow.
 """
 
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from digitpad.colour_maps import grey_rgb
 from digitpad.data import IMAGE_SIDE, Mnist
-from digitpad.data_stats import DataSummary, examples_of, summarize
+from digitpad.data_stats import DataStats, examples_of, stats_of
 from digitpad.errors import DigitpadError
 from digitpad.gui.captions import caption
 from digitpad.gui.painted_charts import GroupedBars, LevelHistogram
@@ -55,12 +55,12 @@ def default_loader() -> Mnist:
 
 
 class _Signals(QObject):
-    done = Signal(object, object)  # (Mnist, DataSummary)
+    done = Signal(object, object)  # (Mnist, DataStats)
     failed = Signal(str)
 
 
 class _LoadTask(QRunnable):
-    """Loads the data and summarises it on a pool thread; reports back by signal."""
+    """Loads the data and counts it on a pool thread; reports back by signal."""
 
     def __init__(self, loader: DataLoader) -> None:
         super().__init__()
@@ -70,7 +70,7 @@ class _LoadTask(QRunnable):
     def run(self) -> None:
         try:
             data = self._loader()
-            result = (data, summarize(data))
+            result = (data, stats_of(data))
         except DigitpadError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:  # a bug: keep the traceback in the log, tell the user
@@ -89,7 +89,7 @@ class DataTab(QWidget):
         super().__init__(parent)
         self._loader = loader or default_loader
         self._data: Mnist | None = None
-        self._summary: DataSummary | None = None
+        self._stats: DataStats | None = None
         self._task: _LoadTask | None = None
         self._digit: int | None = None
         self._examples = np.zeros(0, dtype=np.int64)
@@ -110,9 +110,9 @@ class DataTab(QWidget):
     # --- public API -----------------------------------------------------------------------------
 
     @property
-    def summary(self) -> DataSummary | None:
+    def stats(self) -> DataStats | None:
         """The statistics shown, once loaded."""
-        return self._summary
+        return self._stats
 
     @property
     def example_indices(self) -> np.ndarray:
@@ -235,25 +235,25 @@ class DataTab(QWidget):
         self._pool.start(task)
 
     @Slot(object, object)
-    def _loaded(self, data: Mnist, summary: DataSummary) -> None:
+    def _loaded(self, data: Mnist, stats: DataStats) -> None:
         self._task = None
         self.unsetCursor()
-        self._data, self._summary = data, summary
-        counts = np.stack([summary.counts[split] for split in SPLITS])
+        self._data, self._stats = data, stats
+        counts = np.stack([stats.counts[split] for split in SPLITS])
         self.counts_chart.set_series(list(SPLITS), counts)
-        totals = ", ".join(f"{split} {int(summary.counts[split].sum()):,}" for split in SPLITS)
+        totals = ", ".join(f"{split} {int(stats.counts[split].sum()):,}" for split in SPLITS)
         low, high = int(counts[0].argmin()), int(counts[0].argmax())
         self.counts_caption.setText(
             f"{totals}. Nearly balanced: the training set has {int(counts[0, high]):,} "
             f"{high}s but only {int(counts[0, low]):,} {low}s."
         )
-        averages = tile_images(summary.averages, 10, gap=2)
+        averages = tile_images(stats.averages, 10, gap=2)
         self.averages_view.set_rgb(grey_rgb(averages, self._background()))
-        self.levels_chart.set_counts(summary.pixel_levels)
-        levels = summary.pixel_levels
+        self.levels_chart.set_counts(stats.pixel_levels)
+        levels = stats.pixel_levels
         bright = levels[int(0.5 * 255) :].sum() / max(1, levels.sum())
         self.levels_caption.setText(
-            f"{summary.background_share:.0%} of the pixels are pure black background and "
+            f"{stats.background_share:.0%} of the pixels are pure black background and "
             f"{bright:.0%} are brighter than half: a digit is a few strokes of nearly white "
             "ink with a thin grey edge."
         )
