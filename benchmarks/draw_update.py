@@ -33,11 +33,12 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
+    from digitpad.colour_maps import saliency_rgb, sequential_rgb
     from digitpad.data import load_mnist
     from digitpad.gui.draw_tab import DrawTab
     from digitpad.inference import load_predictor
-    from digitpad.insight import saliency_rgb, sequential_rgb, unit_grid
     from digitpad.preprocess import to_mnist
+    from digitpad.tiling import unit_grid
 
     app = QApplication([])
     predictor = load_predictor()

@@ -102,7 +102,7 @@ def main() -> None:
             first_progress.append(time.perf_counter())
 
     train_tab.start()
-    train_tab.worker.event.connect(on_event)
+    train_tab.worker.progressed.connect(on_event)
     while "end" not in phases:
         app.processEvents()
         time.sleep(0.001)

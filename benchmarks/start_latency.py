@@ -150,7 +150,7 @@ def main() -> None:
 
         pressed = time.perf_counter()
         tab.start()
-        tab.worker.event.connect(on_event)
+        tab.worker.progressed.connect(on_event)
         loop_until(lambda: not tab.is_running)
         ended = time.perf_counter()
         note_trainer_peak()

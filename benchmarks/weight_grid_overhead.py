@@ -92,7 +92,7 @@ def main() -> None:
                 epochs.append(event.seconds)
 
         tab.start()
-        tab.worker.event.connect(record)
+        tab.worker.progressed.connect(record)
         loop.exec()
         tab.running_changed.disconnect()
         gui_cpu = (time.thread_time() - cpu_before) / (time.perf_counter() - wall_before)

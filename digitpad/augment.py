@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from digitpad.data import IMAGE_SIDE
+
 MAX_SHIFT_PX = 0.5
 """Largest translation along each axis, in pixels: MNIST's own spread of the centre of mass."""
 
@@ -67,10 +69,9 @@ MAX_STRENGTH = 2.0
 """Largest accepted `strength`. Beyond it digits stop looking like handwriting, and the scale
 range would eventually reach zero."""
 
-SIDE = 28
 _CENTRE = 14.0  # MNIST's centre of mass: rotating about it keeps the digit in place.
 _PAD = 2  # zero border wide enough that clipped coordinates only ever read zeros
-_PADDED = SIDE + 2 * _PAD
+_PADDED = IMAGE_SIDE + 2 * _PAD
 _CHUNK = 256  # images per pass: working buffers stay cache-sized
 
 
@@ -94,7 +95,7 @@ def augment_batch(
     # in a bold pen: the model learns bold digits at the size it will be shown them.
     fit = BOX_PX / (BOX_PX + 2.0 * np.maximum(thickness, 0.0))
     coefficients = _sampling_coefficients(count, rng, strength, fit)
-    out = np.empty((count, SIDE * SIDE), np.float32)
+    out = np.empty((count, IMAGE_SIDE * IMAGE_SIDE), np.float32)
     sampler = _Sampler(min(count, _CHUNK))
     for start in range(0, count, _CHUNK):
         chunk = slice(start, min(start + _CHUNK, count))
@@ -106,13 +107,13 @@ def augment_batch(
 
 def _validated(images: np.ndarray, strength: float) -> np.ndarray:
     """Check the arguments; return the images as (N, 784) float32."""
-    if images.shape[1:] not in ((SIDE, SIDE), (SIDE * SIDE,)):
+    if images.shape[1:] not in ((IMAGE_SIDE, IMAGE_SIDE), (IMAGE_SIDE * IMAGE_SIDE,)):
         raise ValueError(f"images must be (N, 28, 28) or (N, 784), got shape {images.shape}")
     if not np.issubdtype(images.dtype, np.floating):
         raise ValueError(f"images must be float in [0, 1], got dtype {images.dtype}")
     if not 0.0 <= strength <= MAX_STRENGTH:
         raise ValueError(f"strength must be between 0 and {MAX_STRENGTH}, got {strength}")
-    return images.reshape(len(images), SIDE * SIDE).astype(np.float32, copy=False)
+    return images.reshape(len(images), IMAGE_SIDE * IMAGE_SIDE).astype(np.float32, copy=False)
 
 
 def _sampling_coefficients(
@@ -163,7 +164,7 @@ def _thickness_amounts(count: int, rng: np.random.Generator, strength: float) ->
 def _padded(flat: np.ndarray) -> np.ndarray:
     """(n, 784) images -> (n, 32, 32) float32 copies with a zero border."""
     padded = np.zeros((len(flat), _PADDED, _PADDED), np.float32)
-    _frame(padded, 0, 0)[...] = flat.reshape(-1, SIDE, SIDE)
+    _frame(padded, 0, 0)[...] = flat.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     return padded
 
 
@@ -208,8 +209,8 @@ def _morphology_step(padded: np.ndarray, combine: np.ufunc, *, square: bool) -> 
 
 def _frame(padded: np.ndarray, dy: int, dx: int) -> np.ndarray:
     """View of the 28x28 image frame inside padded images, moved by (dy, dx) pixels."""
-    rows = slice(_PAD + dy, _PAD + dy + SIDE)
-    cols = slice(_PAD + dx, _PAD + dx + SIDE)
+    rows = slice(_PAD + dy, _PAD + dy + IMAGE_SIDE)
+    cols = slice(_PAD + dx, _PAD + dx + IMAGE_SIDE)
     return padded[:, rows, cols]
 
 
@@ -217,7 +218,7 @@ class _Sampler:
     """Bilinear sampling of padded images at given coordinates, with reusable buffers."""
 
     def __init__(self, capacity: int) -> None:
-        shape = (capacity, SIDE * SIDE)
+        shape = (capacity, IMAGE_SIDE * IMAGE_SIDE)
         self._coords = np.empty((2, *shape), np.float32)
         self._whole = np.empty((2, *shape), np.float32)
         self._index = np.empty(shape, np.intp)
@@ -280,7 +281,7 @@ def _coordinates(coefficients: np.ndarray, out: np.ndarray, scratch: np.ndarray)
     """
     n = out.shape[1]
     grid = ELASTIC_GRID
-    image = out.reshape(2, n, SIDE, SIDE)
+    image = out.reshape(2, n, IMAGE_SIDE, IMAGE_SIDE)
     np.multiply(coefficients[:, :, 0, None], _CENTRED_X, out=out)
     np.multiply(coefficients[:, :, 1, None], _CENTRED_Y, out=scratch)
     out += scratch
@@ -290,7 +291,7 @@ def _coordinates(coefficients: np.ndarray, out: np.ndarray, scratch: np.ndarray)
     along_x = elastic[:, :, :, 0] * _HATS[0]
     for gx in range(1, grid):
         along_x += elastic[:, :, :, gx] * _HATS[gx]
-    term = scratch.reshape(2, n, SIDE, SIDE)
+    term = scratch.reshape(2, n, IMAGE_SIDE, IMAGE_SIDE)
     for gy in range(grid):
         np.multiply(along_x[:, :, gy, None, :], _HATS[gy][:, None], out=term)
         image += term
@@ -298,11 +299,11 @@ def _coordinates(coefficients: np.ndarray, out: np.ndarray, scratch: np.ndarray)
 
 def _hats() -> np.ndarray:
     """Bilinear weights from the coarse elastic grid to pixel positions: (grid, 28) float32."""
-    grid_position = np.arange(SIDE) * (ELASTIC_GRID - 1) / (SIDE - 1)
+    grid_position = np.arange(IMAGE_SIDE) * (ELASTIC_GRID - 1) / (IMAGE_SIDE - 1)
     hats = np.maximum(0.0, 1.0 - np.abs(grid_position[:, None] - np.arange(ELASTIC_GRID)))
     return hats.T.astype(np.float32)
 
 
 _HATS = _hats()
-_CENTRED_X = np.tile(np.arange(SIDE) - _CENTRE, SIDE).astype(np.float32)
-_CENTRED_Y = np.repeat(np.arange(SIDE) - _CENTRE, SIDE).astype(np.float32)
+_CENTRED_X = np.tile(np.arange(IMAGE_SIDE) - _CENTRE, IMAGE_SIDE).astype(np.float32)
+_CENTRED_Y = np.repeat(np.arange(IMAGE_SIDE) - _CENTRE, IMAGE_SIDE).astype(np.float32)

@@ -330,7 +330,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "tensorboard": str(logdir) if logdir else None,
         "train_seconds": round(finished.seconds, 2),
         "wall_seconds": round(time.perf_counter() - started, 2),
-        **(finished.evaluation.summary() if finished.evaluation else {}),
+        **(finished.evaluation.metrics() if finished.evaluation else {}),
     }
     text = _train_text(result)
     _report(args, result, text)
@@ -388,7 +388,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     network = summary_from_predictor(predictor)
     result = {
         "model": predictor.name,
-        **evaluation.summary(),
+        **evaluation.metrics(),
         "parameters": network.parameters,
         "layers": network.layers_json(),
     }

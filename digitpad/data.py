@@ -24,6 +24,8 @@ KEYS = ("x_train", "y_train", "x_test", "y_test")
 VALIDATION_SIZE = 5000
 IMAGE_SIDE = 28
 PIXELS = IMAGE_SIDE * IMAGE_SIDE
+CLASSES = 10
+"""The ten digits, 0-9: one output of the network each."""
 
 _IDX_NAMES = {
     "x_train": ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),

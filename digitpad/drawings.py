@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.data import CLASSES
 from digitpad.errors import DigitpadError
 from digitpad.paths import user_data_dir
 
-DIGITS = tuple(str(d) for d in range(10))
+DIGITS = tuple(str(d) for d in range(CLASSES))
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 """File types read as drawings (what Pillow reads and image_dataset_from_directory accepts,
 plus TIFF for scans)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CLASSES = 10
+from digitpad.data import CLASSES
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class Evaluation:
         wrong = np.flatnonzero(self.predicted != self.labels)
         return wrong[np.argsort(-self.confidence[wrong], kind="stable")]
 
-    def summary(self) -> dict:
-        """JSON-ready metrics (no per-image arrays)."""
+    def metrics(self) -> dict:
+        """JSON-ready metrics (no per-image arrays): what ``meta.json`` keeps as ``metrics``."""
         return {
             "test_accuracy": self.accuracy,
             "test_loss": self.loss,

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from digitpad.data import CLASSES, IMAGE_SIDE, PIXELS
 from digitpad.errors import StoreError
 from digitpad.evaluation import softmax
 from digitpad.store import WEIGHTS_FILE, check_model_folder, find_model
@@ -65,8 +66,8 @@ class Predictor:
             raise StoreError(f"model {self.name!r}: unknown activation {self.activation!r}")
         if (
             not self.layers
-            or self.layers[0][0].shape[0] != 784
-            or self.layers[-1][0].shape[1] != 10
+            or self.layers[0][0].shape[0] != PIXELS
+            or self.layers[-1][0].shape[1] != CLASSES
         ):
             raise StoreError(f"model {self.name!r}: weights are not a 784-…-10 MLP")
 
@@ -117,7 +118,7 @@ class Predictor:
         derivative = _DERIVATIVES[self.activation]
         for (kernel, _bias), out in zip(reversed(self.layers[:-1]), reversed(hidden), strict=True):
             grad = (grad * derivative(out)) @ kernel.T
-        saliency = (x * grad).reshape(28, 28)
+        saliency = (x * grad).reshape(IMAGE_SIDE, IMAGE_SIDE)
         return Explanation(
             logits=logits,
             probabilities=softmax(logits[None])[0],
@@ -133,11 +134,11 @@ class Predictor:
 
 def _as_rows(images: np.ndarray) -> np.ndarray:
     x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 2 and x.shape == (28, 28):
+    if x.ndim == 2 and x.shape == (IMAGE_SIDE, IMAGE_SIDE):
         x = x[None]
-    if x.ndim == 3 and x.shape[1:] == (28, 28):
-        x = x.reshape(len(x), 784)
-    if x.ndim != 2 or x.shape[1] != 784:
+    if x.ndim == 3 and x.shape[1:] == (IMAGE_SIDE, IMAGE_SIDE):
+        x = x.reshape(len(x), PIXELS)
+    if x.ndim != 2 or x.shape[1] != PIXELS:
         raise ValueError(f"images must be (N, 28, 28) or (N, 784), not {np.shape(images)}")
     return x
 

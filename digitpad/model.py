@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from digitpad.config import TrainConfig
+from digitpad.data import CLASSES, PIXELS
 
 if TYPE_CHECKING:
     import keras
-
-INPUT_SIZE = 784
-CLASSES = 10
 
 
 def _initializer(name: str, seed: int):
@@ -34,7 +32,7 @@ def build_model(config: TrainConfig) -> keras.Sequential:
 
     config.validate()
     regularizer = keras.regularizers.L2(config.l2) if config.l2 else None
-    layers: list = [keras.Input(shape=(INPUT_SIZE,), name="pixels")]
+    layers: list = [keras.Input(shape=(PIXELS,), name="pixels")]
     for i, width in enumerate(config.hidden):
         layers.append(
             keras.layers.Dense(

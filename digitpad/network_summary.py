@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from digitpad.data import CLASSES, PIXELS
+
 if TYPE_CHECKING:
     from digitpad.config import TrainConfig
     from digitpad.inference import Predictor
 
-INPUT_SIZE = 784
-CLASSES = 10
 BYTES_PER_PARAMETER = 4
 """float32, as Keras trains and the store saves them."""
 
@@ -124,7 +124,7 @@ def summary_from_widths(
     hidden: Sequence[int], activation: str = "relu", dropout: float = 0.0
 ) -> NetworkSummary:
     """The summary of a 784-``hidden``-10 MLP. Raises ValueError for a width below 1."""
-    widths = [INPUT_SIZE, *(int(w) for w in hidden), CLASSES]
+    widths = [PIXELS, *(int(w) for w in hidden), CLASSES]
     if len(widths) < 3 or min(widths) < 1:
         raise ValueError(f"hidden widths must be at least one positive number, not {hidden!r}")
     layers = [

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FIELD_PX = 28
+from digitpad.data import IMAGE_SIDE
+
 """Side of the output image."""
 
 BOX_PX = 20
@@ -142,7 +143,7 @@ def to_mnist_batch(canvases: Iterable[np.ndarray]) -> np.ndarray:
     """Apply `to_mnist` to each canvas; returns an (N, 28, 28) float32 array."""
     images = [to_mnist(canvas) for canvas in canvases]
     if not images:
-        return np.zeros((0, FIELD_PX, FIELD_PX), np.float32)
+        return np.zeros((0, IMAGE_SIDE, IMAGE_SIDE), np.float32)
     return np.stack(images)
 
 
@@ -156,8 +157,8 @@ def naive_resize(canvas: np.ndarray) -> np.ndarray:
     gray, full_scale = _checked(canvas)
     ink = _ink(gray, *_polarity(gray, full_scale))
     height, width = ink.shape
-    rows = _area_weights(height, FIELD_PX, 0.0, height / FIELD_PX)
-    cols = _area_weights(width, FIELD_PX, 0.0, width / FIELD_PX)
+    rows = _area_weights(height, IMAGE_SIDE, 0.0, height / IMAGE_SIDE)
+    cols = _area_weights(width, IMAGE_SIDE, 0.0, width / IMAGE_SIDE)
     return np.clip(rows @ ink @ cols.T, 0.0, 1.0)
 
 
@@ -261,7 +262,7 @@ def _render(ink: np.ndarray, scale: float) -> np.ndarray:
     Takes the ink cropped to its bounding box and the scale (output px per canvas px).
     Returns the (28, 28) float32 image in [0, 1].
     """
-    size = FIELD_PX + 2 * _MARGIN
+    size = IMAGE_SIDE + 2 * _MARGIN
     rows = _axis_weights(ink.sum(axis=1), scale, size)
     cols = _axis_weights(ink.sum(axis=0), scale, size)
     field = rows @ ink @ cols.T
@@ -270,7 +271,9 @@ def _render(ink: np.ndarray, scale: float) -> np.ndarray:
     # rendered field and move a whole pixel if needed.
     dy = _whole_pixel_offset(field.sum(axis=1))
     dx = _whole_pixel_offset(field.sum(axis=0))
-    image = field[_MARGIN + dy : _MARGIN + dy + FIELD_PX, _MARGIN + dx : _MARGIN + dx + FIELD_PX]
+    image = field[
+        _MARGIN + dy : _MARGIN + dy + IMAGE_SIDE, _MARGIN + dx : _MARGIN + dx + IMAGE_SIDE
+    ]
     return np.clip(image, 0.0, 1.0)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad import augment
+from digitpad.data import IMAGE_SIDE
 from digitpad.inference import Predictor
 from digitpad.progress import Progress
 from digitpad.surgery import accuracy
@@ -31,7 +32,6 @@ ROBUSTNESS_IMAGES = 2000
 point of the whole test set's (binomial standard error ≤ 1.1%), quick enough to redo."""
 ROBUSTNESS_SEED = 0
 
-SIDE = 28
 _BAR_CENTRE_RANGE = (7.0, 21.0)  # a bar's centre falls within the digit's 20 px box
 
 
@@ -81,7 +81,7 @@ def damaged(kind: str, images: np.ndarray, level: float, seed: int = ROBUSTNESS_
     """
     if kind not in DAMAGES:
         raise ValueError(f"unknown damage {kind!r} (known: {', '.join(DAMAGES)})")
-    flat = np.asarray(images, dtype=np.float32).reshape(len(images), SIDE * SIDE)
+    flat = np.asarray(images, dtype=np.float32).reshape(len(images), IMAGE_SIDE * IMAGE_SIDE)
     rng = np.random.default_rng([seed, list(DAMAGES).index(kind)])
     count = len(flat)
     level = float(level)
@@ -102,7 +102,7 @@ def damaged(kind: str, images: np.ndarray, level: float, seed: int = ROBUSTNESS_
     if kind == "stroke":
         padded = augment._padded(flat)
         augment._vary_thickness(padded, np.full(count, level))
-        return augment._frame(padded, 0, 0).reshape(count, SIDE * SIDE).copy()
+        return augment._frame(padded, 0, 0).reshape(count, IMAGE_SIDE * IMAGE_SIDE).copy()
     return _occluded(flat, int(round(level)), rng)
 
 
@@ -131,7 +131,7 @@ def _affine(
     coefficients[:, :, 2] = (
         augment._CENTRE + augment._PAD - np.einsum("nij,nj->ni", inverse, shift)
     ).T
-    out = np.empty((count, SIDE * SIDE), np.float32)
+    out = np.empty((count, IMAGE_SIDE * IMAGE_SIDE), np.float32)
     chunk = augment._CHUNK
     sampler = augment._Sampler(min(max(count, 1), chunk))
     for start in range(0, count, chunk):
@@ -146,11 +146,11 @@ def _occluded(flat: np.ndarray, width: int, rng: np.random.Generator) -> np.ndar
     count = len(flat)
     vertical = rng.random(count) < 0.5
     centre = rng.uniform(*_BAR_CENTRE_RANGE, count)
-    out = flat.reshape(count, SIDE, SIDE).copy()
+    out = flat.reshape(count, IMAGE_SIDE, IMAGE_SIDE).copy()
     if width <= 0:
         return out.reshape(count, -1)
-    start = np.clip(np.round(centre - width / 2.0).astype(int), 0, SIDE)
-    position = np.arange(SIDE)
+    start = np.clip(np.round(centre - width / 2.0).astype(int), 0, IMAGE_SIDE)
+    position = np.arange(IMAGE_SIDE)
     inside = (position >= start[:, None]) & (position < start[:, None] + width)  # (N, 28)
     mask = np.where(vertical[:, None, None], inside[:, None, :], inside[:, :, None])
     out[mask] = 0.0

@@ -28,7 +28,7 @@ def edited_meta(
     predictor: Predictor, edits: Edits, metrics: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The description of an edited network: the original's config and data checksum, what
-    was changed, and ``metrics`` (its own test figures, e.g. ``Evaluation.summary()``); not
+    was changed, and ``metrics`` (its own test figures, e.g. ``Evaluation.metrics()``); not
     the original's metrics or curves, which belong to another network."""
     original = predictor.meta
     config = (

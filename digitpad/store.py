@@ -144,7 +144,7 @@ def run_meta(finished: Finished, data_sha256: str) -> dict[str, Any]:
 
     from digitpad import __version__
 
-    metrics = finished.evaluation.summary() if finished.evaluation else {}
+    metrics = finished.evaluation.metrics() if finished.evaluation else {}
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": str(finished.status),

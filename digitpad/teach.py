@@ -337,7 +337,7 @@ def _scores(predictor: Predictor, drawings: DrawingSet, held: np.ndarray, data: 
     test = evaluate_probabilities(predictor.predict_proba(data.test.x), data.test.y)
     answers = predictor.logits(drawings.images).argmax(axis=1) if len(drawings) else np.zeros(0)
     personal = float(np.mean(answers[held] == drawings.labels[held])) if len(held) else None
-    return Scores(test.accuracy, personal, answers.astype(np.int64), test.summary())
+    return Scores(test.accuracy, personal, answers.astype(np.int64), test.metrics())
 
 
 def _cosine(start: float, step: int, total: int) -> float:

@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from digitpad.colour_maps import diverging_rgb, symmetric_limit
 from digitpad.errors import DigitpadError
-from digitpad.insight import diverging_rgb, symmetric_limit, unit_tiles
+from digitpad.tiling import unit_tiles
 from digitpad.training.control import TrainControl
 from digitpad.training.events import (
     EpochEnd,

@@ -39,6 +39,7 @@ SAVER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # ~34 s: many saves, each killed at a different moment
 def test_sigkill_mid_save_never_leaves_a_half_written_model(tmp_path):
     """Kill a process that saves over and over: the model is always the old or the new one."""
     root = tmp_path / "store"

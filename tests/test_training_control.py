@@ -14,7 +14,7 @@ import pytest
 
 from digitpad.config import TrainConfig
 from digitpad.data import load_mnist
-from digitpad.insight import dead_unit_share
+from digitpad.model import build_model
 from digitpad.training import (
     DEAD_UNIT_IMAGES,
     EpochEnd,
@@ -25,6 +25,7 @@ from digitpad.training import (
     TrainControl,
     train,
 )
+from digitpad.unit_health import dead_unit_share
 
 # 10,000 images in batches of 100: 100 steps per epoch, run in two chunks of 50 (a chunk may
 # not pass a validation).
@@ -105,8 +106,16 @@ def test_resume_and_pause_cancel_a_pending_step():
 
 
 def test_snapshots_hold_copies_of_the_weights_now_and_at_initialisation(small_data):
+    config = SMALL.replace(hidden=(32, 16), epochs=1)
     control = TrainControl(snapshot_seconds=0.0)  # 0: after every chunk
-    events = list(train(SMALL.replace(hidden=(32, 16), epochs=1), small_data, control))
+    events = []
+    # Copies of the first snapshot's arrays taken when it arrives, before any step trains:
+    # if training later wrote into those arrays in place, the snapshot would drift from them.
+    first_seen: list[np.ndarray] | None = None
+    for event in train(config, small_data, control):
+        if isinstance(event, Snapshot) and first_seen is None:
+            first_seen = [a.copy() for pair in (*event.layers, *event.initial) for a in pair]
+        events.append(event)
     snapshots = [e for e in events if isinstance(e, Snapshot)]
     progress = [e for e in events if isinstance(e, Progress)]
     assert len(snapshots) == len(progress) + 1  # one at the start, one per chunk
@@ -114,18 +123,28 @@ def test_snapshots_hold_copies_of_the_weights_now_and_at_initialisation(small_da
     assert first.step == 0 and last.step == progress[-1].step
     shapes = [(k.shape, b.shape) for k, b in last.layers]
     assert shapes == [((784, 32), (32,)), ((32, 16), (16,)), ((16, 10), (10,))]
-    # At the start the weights are the initial ones; every snapshot shares the same initial.
-    for (k0, b0), (k, b) in zip(first.initial, first.layers, strict=True):
-        np.testing.assert_array_equal(k0, k)
-        np.testing.assert_array_equal(b0, b)
+    # At the start the weights are those a fresh model of this config and seed starts from,
+    # and every snapshot shares that same initial.
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    fresh = build_model(config).get_weights()
+    for (k, b), (k0, b0), (k1, b1) in zip(
+        first.layers, first.initial, zip(fresh[0::2], fresh[1::2], strict=True), strict=True
+    ):
+        np.testing.assert_array_equal(k, k1)
+        np.testing.assert_array_equal(b, b1)
+        np.testing.assert_array_equal(k0, k1)
+        np.testing.assert_array_equal(b0, b1)
     assert all(s.initial is first.initial for s in snapshots)
     # Training moved the weights, and never wrote into an earlier snapshot's arrays.
     assert not np.array_equal(last.layers[0][0], first.layers[0][0])
     final = events[-1].model.get_weights()
     np.testing.assert_array_equal(last.layers[-1][0], final[-2])
-    kept = [k.copy() for k, _ in first.layers]
-    for (k, _), copy in zip(first.layers, kept, strict=True):
-        np.testing.assert_array_equal(k, copy)
+    assert first_seen is not None
+    now = [a for pair in (*first.layers, *first.initial) for a in pair]
+    for array, seen in zip(now, first_seen, strict=True):
+        np.testing.assert_array_equal(array, seen)
     # Dead ReLU units, one share per hidden layer: those silent on the fixed validation images.
     x = small_data.val.x[:DEAD_UNIT_IMAGES]
     for snapshot in (first, last):

@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.colour_maps import sequential_rgb
 from digitpad.data import Split
 from digitpad.errors import StoreError
 from digitpad.evaluation import evaluate_probabilities
 from digitpad.gui.generator_worker import JobSlot
 from digitpad.gui.pixel_image import PixelImage
 from digitpad.inference import Predictor
-from digitpad.insight import sequential_rgb, unit_grid
 from digitpad.progress import Progress
 from digitpad.save_edited import edited_meta, save_in_child_process
 from digitpad.store import check_name
@@ -52,6 +52,7 @@ from digitpad.surgery import (
     pruning_curve,
     weights_kept,
 )
+from digitpad.tiling import unit_at, unit_cell, unit_grid
 
 MAX_PRUNE_SLIDER = 99
 NOISE_STEPS = 100
@@ -74,25 +75,22 @@ class UnitGrid(PixelImage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(preferred_scale=8, parent=parent)
         self.units = 0
-        self.columns = 1
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.tooltip = self._tooltip
 
     def show_units(self, values: np.ndarray, off: set[int]) -> None:
         """Each unit's value (dark 0 … bright most active), units in ``off`` in blue."""
         values = np.asarray(values, np.float32).ravel()
-        grid = unit_grid(values)
-        self.units, self.columns = len(values), grid.shape[1]
+        self.units = len(values)
         limit = float(np.max(values)) if len(values) and np.max(values) > 0 else 1.0
-        rgb = sequential_rgb(grid, limit)
+        rgb = sequential_rgb(unit_grid(values), limit)
         for unit in off:
             if unit < self.units:
-                rgb[unit // self.columns, unit % self.columns] = OFF_COLOUR
+                rgb[unit_cell(unit, self.units)] = OFF_COLOUR
         self.set_rgb(rgb)
 
     def unit_at(self, row: int, column: int) -> int | None:
-        unit = row * self.columns + column
-        return unit if 0 <= unit < self.units else None
+        return unit_at(row, column, self.units)
 
     def _tooltip(self, row: int, column: int) -> str | None:
         unit = self.unit_at(row, column)
@@ -333,7 +331,7 @@ class BreakItView(QWidget):
             if test is not None:
                 yield Progress(0, 2, "measuring it on the test images")
                 probabilities = network.predict_proba(test.x)
-                metrics = evaluate_probabilities(probabilities, test.y).summary()
+                metrics = evaluate_probabilities(probabilities, test.y).metrics()
             yield Progress(1, 2, "saving (a separate process loads TensorFlow)")
             meta = edited_meta(network, edits, metrics)
             yield save_in_child_process(network, name, meta, store)

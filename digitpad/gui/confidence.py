@@ -7,7 +7,7 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
-from digitpad.insight import meets_threshold
+from digitpad.coverage import meets_threshold
 
 MAX_THRESHOLD = 0.999
 """A softmax probability never quite reaches 1: a threshold of 1 would refuse everything."""

@@ -22,9 +22,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.data import CLASSES
 from digitpad.gui.focus import paint_focus_frame
 
-CLASSES = 10
 MISTAKE = QColor(214, 69, 65)
 
 

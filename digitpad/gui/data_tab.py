@@ -2,8 +2,8 @@
 
 A grid of random training examples of a chosen digit (the tutorials' ``show_pics(mnist, 2)``),
 the number of images per digit in each split, each digit's average image, and the histogram of
-pixel values. The numbers come from :func:`digitpad.insight.summarize`; loading MNIST (~0.7 s)
-and summarising it (~0.3 s) happen once, on a worker thread, the first time the tab is shown.
+pixel values. The numbers come from :func:`digitpad.data_stats.stats_of`; loading MNIST (~0.7 s)
+and counting it (~0.3 s) happen once, on a worker thread, the first time the tab is shown.
 Everything here is painted with QPainter: no matplotlib, no TensorFlow.
 """
 
@@ -27,15 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.data import Mnist
+from digitpad.colour_maps import grey_rgb
+from digitpad.data import IMAGE_SIDE, Mnist
+from digitpad.data_stats import DataStats, examples_of, stats_of
 from digitpad.gui.captions import caption
 from digitpad.gui.generator_worker import JobSlot
 from digitpad.gui.painted_charts import GroupedBars, LevelHistogram
 from digitpad.gui.pixel_image import PixelImage
-from digitpad.insight import DataSummary, examples_of, grey_rgb, summarize, tile_images
+from digitpad.tiling import tile_at, tile_images
 
 DataLoader = Callable[[], Mnist]
 EXAMPLE_COLUMNS = 10
+EXAMPLE_GAP = 2
 EXAMPLE_COUNT = 100
 SPLITS = ("train", "validation", "test")
 _ANY = 10  # the "any digit" button's id (Qt reserves -1 for "pick an id for me")
@@ -48,10 +51,10 @@ def default_loader() -> Mnist:
     return load_mnist()
 
 
-def load_and_summarize(loader: DataLoader) -> tuple[Mnist, DataSummary]:
+def load_and_count(loader: DataLoader) -> tuple[Mnist, DataStats]:
     """The data and its statistics: the work the tab's worker thread does."""
     data = loader()
-    return data, summarize(data)
+    return data, stats_of(data)
 
 
 class DataTab(QWidget):
@@ -63,7 +66,7 @@ class DataTab(QWidget):
         super().__init__(parent)
         self._loader = loader or default_loader
         self._data: Mnist | None = None
-        self._summary: DataSummary | None = None
+        self._stats: DataStats | None = None
         self._digit: int | None = None
         self._examples = np.zeros(0, dtype=np.int64)
         self._rng = np.random.default_rng()
@@ -84,9 +87,9 @@ class DataTab(QWidget):
     # --- public API -----------------------------------------------------------------------------
 
     @property
-    def summary(self) -> DataSummary | None:
+    def stats(self) -> DataStats | None:
         """The statistics shown, once loaded."""
-        return self._summary
+        return self._stats
 
     @property
     def example_indices(self) -> np.ndarray:
@@ -108,7 +111,7 @@ class DataTab(QWidget):
             return
         train = self._data.train
         self._examples = examples_of(train.y, digit, EXAMPLE_COUNT, self._rng)
-        grid = tile_images(train.images[self._examples], EXAMPLE_COLUMNS, gap=2)
+        grid = tile_images(train.images[self._examples], EXAMPLE_COLUMNS, EXAMPLE_GAP)
         self.examples_view.set_rgb(grey_rgb(grid, self._background()))
         which = "any digit" if digit is None else f"the digit {digit}"
         self.examples_caption.setText(
@@ -204,28 +207,28 @@ class DataTab(QWidget):
         self.setCursor(Qt.CursorShape.BusyCursor)
         loader = self._loader
         # A one-item generator: JobSlot runs it off the GUI thread and reports its last item.
-        self._job.start(lambda: iter([load_and_summarize(loader)]))
+        self._job.start(lambda: iter([load_and_count(loader)]))
 
     @Slot(object)
-    def _loaded(self, result: tuple[Mnist, DataSummary]) -> None:
+    def _loaded(self, result: tuple[Mnist, DataStats]) -> None:
         self.unsetCursor()
-        data, summary = result
-        self._data, self._summary = data, summary
-        counts = np.stack([summary.counts[split] for split in SPLITS])
+        data, stats = result
+        self._data, self._stats = data, stats
+        counts = np.stack([stats.counts[split] for split in SPLITS])
         self.counts_chart.set_series(list(SPLITS), counts)
-        totals = ", ".join(f"{split} {int(summary.counts[split].sum()):,}" for split in SPLITS)
+        totals = ", ".join(f"{split} {int(stats.counts[split].sum()):,}" for split in SPLITS)
         low, high = int(counts[0].argmin()), int(counts[0].argmax())
         self.counts_caption.setText(
             f"{totals}. Nearly balanced: the training set has {int(counts[0, high]):,} "
             f"{high}s but only {int(counts[0, low]):,} {low}s."
         )
-        averages = tile_images(summary.averages, 10, gap=2)
+        averages = tile_images(stats.averages, 10, gap=2)
         self.averages_view.set_rgb(grey_rgb(averages, self._background()))
-        self.levels_chart.set_counts(summary.pixel_levels)
-        levels = summary.pixel_levels
+        self.levels_chart.set_counts(stats.pixel_levels)
+        levels = stats.pixel_levels
         bright = levels[int(0.5 * 255) :].sum() / max(1, levels.sum())
         self.levels_caption.setText(
-            f"{summary.background_share:.0%} of the pixels are pure black background and "
+            f"{stats.background_share:.0%} of the pixels are pure black background and "
             f"{bright:.0%} are brighter than half: a digit is a few strokes of nearly white "
             "ink with a thin grey edge."
         )
@@ -241,9 +244,10 @@ class DataTab(QWidget):
     def _example_tooltip(self, row: int, column: int) -> str | None:
         if self._data is None:
             return None
-        # Each tile is 28 pixels plus a 2-pixel gap.
-        index = (row // 30) * EXAMPLE_COLUMNS + column // 30
-        if row % 30 >= 28 or column % 30 >= 28 or index >= len(self._examples):
+        index = tile_at(
+            row, column, len(self._examples), (IMAGE_SIDE, IMAGE_SIDE), EXAMPLE_COLUMNS, EXAMPLE_GAP
+        )
+        if index is None:
             return None
         i = int(self._examples[index])
         return f"Training image #{i}: a {int(self._data.train.y[i])}"

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-SIDE = 28
+from digitpad.data import IMAGE_SIDE
 
 
 def digit_qimage(image: np.ndarray, scale: int = 1) -> QImage:
@@ -16,7 +16,7 @@ def digit_qimage(image: np.ndarray, scale: int = 1) -> QImage:
     ``scale`` enlarges it by an integer factor with nearest-neighbour, so each MNIST pixel
     stays a crisp square. The QImage owns a copy of the pixels.
     """
-    pixels = np.asarray(image, dtype=np.float32).reshape(SIDE, SIDE)
+    pixels = np.asarray(image, dtype=np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE)
     gray = np.clip(np.rint(pixels * 255), 0, 255).astype(np.uint8)
     if scale > 1:
         gray = np.repeat(np.repeat(gray, scale, axis=0), scale, axis=1)
@@ -37,12 +37,12 @@ class DigitImage(QWidget):
         self._scale_hint = scale_hint
         self._image: QImage | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.setMinimumSize(SIDE + 2, SIDE + 2)
+        self.setMinimumSize(IMAGE_SIDE + 2, IMAGE_SIDE + 2)
         self.setAccessibleName("Digit image")
         self.setAccessibleDescription("A 28×28 image as the network sees it, white ink on black")
 
     def sizeHint(self) -> QSize:
-        side = SIDE * self._scale_hint + 2
+        side = IMAGE_SIDE * self._scale_hint + 2
         return QSize(side, side)
 
     def set_image(self, image: np.ndarray | None) -> None:
@@ -52,8 +52,8 @@ class DigitImage(QWidget):
 
     def image_rect(self) -> QRect:
         """Where the pixels are drawn, centred, a whole multiple of 28 on each side."""
-        scale = max(1, (min(self.width(), self.height()) - 2) // SIDE)
-        side = SIDE * scale
+        scale = max(1, (min(self.width(), self.height()) - 2) // IMAGE_SIDE)
+        side = IMAGE_SIDE * scale
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:

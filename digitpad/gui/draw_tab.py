@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.colour_maps import diverging_rgb, saliency_rgb, sequential_rgb
 from digitpad.gui.canvas import (
     DEFAULT_PEN_WIDTH,
     MAX_PEN_WIDTH,
@@ -43,13 +44,8 @@ from digitpad.gui.digit_image import DigitImage
 from digitpad.gui.pixel_image import PixelImage
 from digitpad.gui.probability_bars import ProbabilityBars, percent_text
 from digitpad.inference import Explanation, Predictor
-from digitpad.insight import (
-    diverging_rgb,
-    saliency_rgb,
-    sequential_rgb,
-    unit_grid,
-)
 from digitpad.reading import NOT_SURE_MARK, DigitReading, number_text, read_digits
+from digitpad.tiling import unit_at, unit_grid
 
 HINT = "Draw a digit or a number…"
 NO_MODEL_HINT = "No model loaded"
@@ -545,9 +541,8 @@ class DrawTab(QWidget):
         if explanation is None or layer >= len(explanation.hidden):
             return None
         values = explanation.hidden[layer]
-        columns = unit_grid(values).shape[1]
-        unit = row * columns + column
-        if unit >= len(values):
+        unit = unit_at(row, column, len(values))
+        if unit is None:
             return None
         return f"Layer {layer + 1}, unit {unit}: {values[unit]:.3g}"
 

@@ -21,10 +21,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QListView, QWidget
 
+from digitpad.coverage import meets_threshold
 from digitpad.evaluation import Evaluation
 from digitpad.gui.digit_image import digit_qimage
 from digitpad.gui.probability_bars import percent_text
-from digitpad.insight import meets_threshold
 
 THUMBNAIL_SCALE = 3
 _CACHE_SIZE = 600  # a few screens of thumbnails; each is made in microseconds anyway

@@ -19,25 +19,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from digitpad.colour_maps import DIVERGING_LUT, diverging_rgb, symmetric_limit
 from digitpad.gui.captions import caption
 from digitpad.gui.painted_charts import ColourScale, WeightHistogramChart
 from digitpad.gui.pixel_image import PixelImage
-from digitpad.insight import (
-    DIVERGING_LUT,
-    MAX_UNITS_SHOWN,
-    diverging_rgb,
-    symmetric_limit,
-    unit_tiles,
-    weight_histogram,
-)
 from digitpad.run_description import describe_run
+from digitpad.tiling import MAX_UNITS_SHOWN, unit_tile_at, unit_tiles
 from digitpad.training.events import DEAD_UNIT_IMAGES
+from digitpad.weight_stats import weight_histogram
 
 if TYPE_CHECKING:
     from digitpad.config import TrainConfig
 
 Layers = tuple[tuple[np.ndarray, np.ndarray], ...] | list[tuple[np.ndarray, np.ndarray]]
-TILE = 29  # a unit's 28×28 weights and a 1-pixel gap
 HISTOGRAM_SAMPLE = 65_536
 """Histograms of wider layers count an even sample of this many weights: each is drawn scaled
 to its peak, so its shape is all that shows (61 bins of ~1,000 weights each on average), and
@@ -247,11 +241,8 @@ class InsideView(QWidget):
         self.dead_label.setText("\n".join(lines))
 
     def _unit_tooltip(self, row: int, column: int) -> str | None:
-        if self._state is None or row % TILE == TILE - 1 or column % TILE == TILE - 1:
-            return None
-        columns = (self.grid_view.image.width() + 1) // TILE if self.grid_view.image else 1
-        unit = (row // TILE) * columns + column // TILE
-        if unit >= self._units:
+        unit = unit_tile_at(row, column, self._units)
+        if self._state is None or unit is None:
             return None
         kernel, bias = self._state.layers[0]
         weights = kernel[:, unit]

@@ -6,7 +6,7 @@ that pair, and a row of the per-digit table (accuracy and precision, worst digit
 digit's mistakes; clicking an image shows its ten probabilities and can send it to the Draw
 tab. For the confidence threshold shared with the Draw tab, a line says how many test images the
 network would answer and how many of those it gets right
-(:func:`digitpad.insight.coverage_curve`).
+(:func:`digitpad.coverage.coverage_curve`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.browse import Show, select, show_for_cell, summary
+from digitpad.coverage import Coverage, CoverageCurve, coverage_curve
 from digitpad.data import Split, load_mnist
 from digitpad.evaluation import Evaluation, class_scores, evaluate_probabilities
 from digitpad.gui.captions import caption
@@ -42,7 +43,6 @@ from digitpad.gui.image_grid import DigitListModel, make_grid_view
 from digitpad.gui.painted_charts import CoverageChart
 from digitpad.gui.probability_bars import ProbabilityBars, percent_text
 from digitpad.inference import Predictor
-from digitpad.insight import Coverage, CoverageCurve, coverage_curve
 
 Loader = Callable[[], Split]
 """Returns the labelled images to evaluate on; called on a worker thread."""

@@ -100,12 +100,12 @@ class DrawingListModel(QAbstractListModel):
 class TeachWorker(QThread):
     """Runs ``digitpad.teach.teach`` in its own thread.
 
-    Signals, delivered to the GUI thread: ``event`` for each TeachStarted, TeachProgress and
+    Signals, delivered to the GUI thread: ``progressed`` for each TeachStarted, TeachProgress and
     TeachValidated; ``result`` once with the TeachFinished (completed or cancelled; the model
     is already saved when completed); ``failed`` with a readable message; ``done`` last, always.
     """
 
-    event = Signal(object)
+    progressed = Signal(object)
     result = Signal(object)
     failed = Signal(str)
     done = Signal()
@@ -171,7 +171,7 @@ class TeachWorker(QThread):
                 if isinstance(event, teach.TeachFinished):
                     self.result.emit(event)
                 else:
-                    self.event.emit(event)
+                    self.progressed.emit(event)
         finally:
             events.close()
 
@@ -362,7 +362,7 @@ class MyDrawingsView(QWidget):
             settings=self._settings,
             parent=self,
         )
-        self.worker.event.connect(self._on_event)
+        self.worker.progressed.connect(self._on_event)
         self.worker.result.connect(self._on_result)
         self.worker.failed.connect(self._on_failed)
         self.worker.done.connect(self._on_done)

@@ -22,9 +22,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.data import CLASSES
 from digitpad.gui.focus import paint_focus_frame
 
-DIGITS = 10
 MAX_ROW_PX = 24
 """Tallest a row gets: a bar and its label, with a little air."""
 
@@ -57,7 +57,7 @@ class ProbabilityBars(QWidget):
         self.setMinimumSize(160, 150)
         # In a tall window the rows would grow into fat, widely spaced bands: they stop at a
         # comfortable reading height and the space goes elsewhere.
-        self.setMaximumHeight(DIGITS * MAX_ROW_PX)
+        self.setMaximumHeight(CLASSES * MAX_ROW_PX)
 
     def sizeHint(self) -> QSize:
         return QSize(280, 220)
@@ -73,7 +73,7 @@ class ProbabilityBars(QWidget):
             self.setToolTip("")
             self.setAccessibleDescription("No drawing yet")
         else:
-            self._probabilities = np.asarray(probabilities, dtype=np.float64).reshape(DIGITS)
+            self._probabilities = np.asarray(probabilities, dtype=np.float64).reshape(CLASSES)
             # Screen readers and tooltips get the numbers the bars show.
             lines = [f"{digit}: {percent_text(p)}" for digit, p in enumerate(self._probabilities)]
             self.setToolTip("\n".join(lines))
@@ -87,7 +87,7 @@ class ProbabilityBars(QWidget):
         """The digit whose row is at height ``y`` (widget pixels), if any."""
         if not 0 <= y < self.height():
             return None
-        return min(DIGITS - 1, int(y / (self.height() / DIGITS)))
+        return min(CLASSES - 1, int(y / (self.height() / CLASSES)))
 
     @property
     def keyboard_digit(self) -> int | None:
@@ -104,7 +104,7 @@ class ProbabilityBars(QWidget):
                 self._cursor = start  # the first press lands on the top answer
             else:
                 step = -1 if key == Qt.Key.Key_Up else 1
-                self._cursor = min(DIGITS - 1, max(0, start + step))
+                self._cursor = min(CLASSES - 1, max(0, start + step))
             self.update()
             event.accept()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
@@ -143,13 +143,13 @@ class ProbabilityBars(QWidget):
         metrics = QFontMetrics(bold)  # the top row is bold: size the columns for it
         label_width = metrics.horizontalAdvance("0") + 10
         percent_width = metrics.horizontalAdvance("100.0 %") + 12
-        row_height = self.height() / DIGITS
+        row_height = self.height() / CLASSES
         bar_height = max(4.0, min(row_height * 0.62, 22.0))
         bar_left = label_width
         bar_width = max(10.0, self.width() - label_width - percent_width)
         top = self.top_digit()
 
-        for digit in range(DIGITS):
+        for digit in range(CLASSES):
             y = digit * row_height
             is_top = digit == top
             painter.setFont(bold if is_top else regular)

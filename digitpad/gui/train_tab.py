@@ -443,7 +443,7 @@ class TrainTab(QWidget):
                 f"TensorBoard logs go to {logdir} (open them with: tensorboard --logdir {root})"
             )
         worker = TrainWorker(config, self._data_loader, trainer=self._trainer, tensorboard=logdir)
-        worker.event.connect(self._on_event)
+        worker.progressed.connect(self._on_event)
         worker.result.connect(self._on_result)
         worker.failed.connect(self._on_failed)
         worker.done.connect(self._on_done)

@@ -73,7 +73,7 @@ def _default_loader() -> Mnist:
 class TrainWorker(QThread):
     """Trains one model for ``config``: in ``trainer``'s process if given, else in this thread.
 
-    Signals, all delivered to the GUI thread: ``event`` for each Started, Progress, Validated
+    Signals, all delivered to the GUI thread: ``progressed`` for each Started, Progress, Validated
     and EpochEnd; ``result`` once with a :class:`TrainResult` when the run ends (completed,
     cancelled or diverged); ``failed`` with a readable message if it raised or the training
     process died; ``done`` last, always. A worker runs once; make a new one for the next run.
@@ -82,7 +82,7 @@ class TrainWorker(QThread):
     :func:`digitpad.tensorboard_log.run_logdir`), written where the run trains.
     """
 
-    event = Signal(object)
+    progressed = Signal(object)
     result = Signal(object)
     failed = Signal(str)
     done = Signal()
@@ -167,7 +167,7 @@ class TrainWorker(QThread):
                 if isinstance(event, training.Finished):
                     self.result.emit(self._result(event, data.sha256))
                 else:
-                    self.event.emit(event)
+                    self.progressed.emit(event)
         finally:
             events.close()  # if we raised mid-run, the engine's helper threads end now
 
@@ -213,7 +213,7 @@ class TrainWorker(QThread):
                 continue
             if started is None and type(message).__name__ == "Started":
                 started = message
-            self.event.emit(message)
+            self.progressed.emit(message)
 
     @staticmethod
     def _remote_result(message: RunResult, trainer: TrainerProcess) -> TrainResult:

@@ -220,7 +220,7 @@ class Engine:
             return None, None
         if self._unit_stats is None:
             self._unit_stats = self._compile_unit_stats()
-        from digitpad.insight import dead_unit_share, pinned_unit_share
+        from digitpad.unit_health import dead_unit_share, pinned_unit_share
 
         stats = [np.asarray(m) for m in self._unit_stats(self._tf.constant(self._x_dead))]
         if self._activation == "relu":
@@ -231,7 +231,7 @@ class Engine:
     def _compile_unit_stats(self):
         import keras
 
-        from digitpad.insight import SATURATION_MARGIN
+        from digitpad.unit_health import SATURATION_MARGIN
 
         tf, model, activation = self._tf, self.model, self._activation
         hidden = [layer for layer in model.layers[:-1] if isinstance(layer, keras.layers.Dense)]

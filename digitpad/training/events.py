@@ -127,7 +127,7 @@ class Snapshot:
     ``dead_share`` is, per hidden layer, the share of ReLU units that do not fire on any of
     the same :data:`DEAD_UNIT_IMAGES` validation images (None for tanh and sigmoid, which
     have no dead units); ``saturated_share`` is, for tanh and sigmoid, the share of units
-    pinned near a limit on those images (:func:`digitpad.insight.pinned_unit_share`; None for
+    pinned near a limit on those images (:func:`digitpad.unit_health.pinned_unit_share`; None for
     ReLU). ``seconds`` is the training clock (pauses excluded).
     """
 

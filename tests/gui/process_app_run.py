@@ -57,7 +57,7 @@ def main() -> None:
 
     tab.form.set_config(TrainConfig(hidden=(16,), epochs=2, batch_size=50, validate_every=10))
     tab.start()
-    tab.worker.event.connect(seen.append)
+    tab.worker.progressed.connect(seen.append)
     wait_until(lambda: not tab.is_running)
     saved: list = []
     tab.model_saved.connect(saved.append)

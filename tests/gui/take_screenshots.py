@@ -108,7 +108,7 @@ def main() -> int:
             if args.worst_digit:
                 window.mistakes_tab.class_table.cellClicked.emit(0, 1)
         if window.tabs.widget(index) is window.data_tab:
-            wait_until(app, lambda: window.data_tab.summary is not None)
+            wait_until(app, lambda: window.data_tab.stats is not None)
         for _ in range(20):
             app.processEvents()
         suffix = "_dark" if args.dark else ""

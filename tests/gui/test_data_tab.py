@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from digitpad.data import load_mnist
+from digitpad.data_stats import class_counts
 from digitpad.errors import DataError
 from digitpad.gui.data_tab import EXAMPLE_COUNT, DataTab
-from digitpad.insight import class_counts
 
 
 def small_data():
@@ -39,7 +39,7 @@ def show_and_wait(qtbot, tab: DataTab) -> None:
 
 def test_nothing_is_built_or_loaded_before_the_tab_is_shown(tab):
     assert tab.calls == [] and not tab.busy
-    assert tab.summary is None and tab.data is None
+    assert tab.stats is None and tab.data is None
     assert "Loading" in tab.status.text()
 
 
@@ -51,7 +51,7 @@ def test_first_show_fills_counts_averages_histogram_and_examples(qtbot, tab):
     assert "train 3,000, validation 500, test 10,000" in tab.counts_caption.text()
     # Ten 28×28 average digits side by side, 2 pixels apart.
     assert (tab.averages_view.image.width(), tab.averages_view.image.height()) == (298, 28)
-    assert tab.summary.averages.shape == (10, 28, 28)
+    assert tab.stats.averages.shape == (10, 28, 28)
     assert tab.levels_chart.counts.sum() == 3000 * 784
     assert "pure black background" in tab.levels_caption.text()
     # A 10×10 grid of random examples of any digit.

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from gui_support import drag, vertical_line
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
@@ -30,19 +31,6 @@ def tab(qtbot, predictor):
     widget.show()
     qtbot.waitExposed(widget)
     return widget
-
-
-def drag(canvas, points: list[tuple[float, float]]) -> None:
-    """Press, move through and release at ``points``, given in canvas units (0-280)."""
-    where = [canvas.map_from_canvas(x, y).toPoint() for x, y in points]
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where[0])
-    for point in where[1:]:
-        QTest.mouseMove(canvas, point)
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where[-1])
-
-
-def vertical_line(x: float = 140, top: float = 40, bottom: float = 240) -> list:
-    return [(x, y) for y in np.linspace(top, bottom, 25)]
 
 
 def test_an_empty_canvas_shows_the_hint_not_a_prediction(tab):

@@ -8,18 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from gui_support import small_data
+from gui_support import LONG, RUN_TIMEOUT_MS, TINY, small_data, wait_for_progress
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from digitpad.config import TrainConfig
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.train_tab import TrainTab
 from digitpad.store import ModelStore
-
-RUN_TIMEOUT_MS = 60_000
-LONG = TrainConfig(hidden=(32,), epochs=1000, batch_size=50)
-TINY = TrainConfig(hidden=(32,), epochs=2, batch_size=50)
 
 
 @pytest.fixture
@@ -39,12 +34,6 @@ def window(qtbot, user_store, tmp_path):
 
 def wait_until_idle(qtbot, tab: TrainTab) -> None:
     qtbot.waitUntil(lambda: not tab.is_running, timeout=RUN_TIMEOUT_MS)
-
-
-def wait_for_progress(qtbot, tab: TrainTab) -> None:
-    qtbot.waitUntil(
-        lambda: tab.progress.maximum() > 0 and tab.progress.value() > 0, timeout=RUN_TIMEOUT_MS
-    )
 
 
 def test_start_pressed_twice_runs_once(qtbot, tab):

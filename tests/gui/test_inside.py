@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gui_support import small_data
-from PySide6.QtCore import QSettings, Qt
+from gui_support import LONG, RUN_TIMEOUT_MS, click, small_data
+from PySide6.QtCore import QSettings
 
 from digitpad.config import TrainConfig
+from digitpad.coverage import meets_threshold
 from digitpad.data import load_mnist
 from digitpad.gui.draw_tab import NOT_SURE, DrawTab
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.train_tab import SNAPSHOT_SECONDS, TrainTab
 from digitpad.inference import load_predictor
-from digitpad.insight import meets_threshold
 
-RUN_TIMEOUT_MS = 60_000
 # 2,000 images in batches of 50: 40 steps per epoch, one chunk each.
-LONG = TrainConfig(hidden=(32,), epochs=1000, batch_size=50)
 STEPS_PER_EPOCH = 40
 
 
@@ -31,11 +29,6 @@ def predictor():
 @pytest.fixture
 def tab(train_tab):
     return train_tab
-
-
-def click(qtbot, button) -> None:
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def start_long_run(qtbot, tab: TrainTab) -> None:

@@ -56,7 +56,7 @@ def show_page(qtbot, window: MainWindow, page: str, size: QSize) -> None:
     if title == "Mistakes":
         qtbot.waitUntil(lambda: window.mistakes_tab.evaluation is not None, timeout=LOAD_TIMEOUT_MS)
     if title == "Data":
-        qtbot.waitUntil(lambda: window.data_tab.summary is not None, timeout=LOAD_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: window.data_tab.stats is not None, timeout=LOAD_TIMEOUT_MS)
     QApplication.processEvents()
     # Layouts settle over a few posted events (a word-wrapped label, a batched list view).
     qtbot.wait(50)

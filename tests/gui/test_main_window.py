@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_support import small_data
+from gui_support import RUN_TIMEOUT_MS, small_data
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -24,7 +24,6 @@ from digitpad.gui.model_picker import ModelPickerDialog
 from digitpad.paths import bundled_store_dir
 from digitpad.store import list_models
 
-RUN_TIMEOUT_MS = 60_000
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_support import LONG, RUN_TIMEOUT_MS, TINY, click, wait_for_progress
 from PySide6.QtCore import Qt
 
 from digitpad import training
@@ -19,19 +20,10 @@ from digitpad.gui.train_tab import TrainTab
 from digitpad.inference import Predictor, load_predictor
 from digitpad.store import load_keras_model
 
-RUN_TIMEOUT_MS = 60_000
-TINY = TrainConfig(hidden=(32,), epochs=2, batch_size=50)
-LONG = TrainConfig(hidden=(32,), epochs=1000, batch_size=50)
-
 
 @pytest.fixture
 def tab(train_tab):
     return train_tab
-
-
-def click(qtbot, button) -> None:
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def run_to_end(qtbot, tab: TrainTab, config: TrainConfig) -> Predictor:
@@ -40,12 +32,6 @@ def run_to_end(qtbot, tab: TrainTab, config: TrainConfig) -> Predictor:
         click(qtbot, tab.start_button)
     qtbot.waitUntil(lambda: not tab.is_running, timeout=RUN_TIMEOUT_MS)
     return trained.args[0]
-
-
-def wait_for_progress(qtbot, tab: TrainTab) -> None:
-    qtbot.waitUntil(
-        lambda: tab.progress.maximum() > 0 and tab.progress.value() > 0, timeout=RUN_TIMEOUT_MS
-    )
 
 
 def test_a_tiny_run_fills_the_charts_and_hands_over_its_model(qtbot, tab):

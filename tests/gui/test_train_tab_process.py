@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from gui_support import small_data
-from PySide6.QtCore import Qt
+from gui_support import click, small_data
 
 from digitpad.config import TrainConfig
 from digitpad.gui import train_worker
@@ -62,11 +61,6 @@ def tab(qtbot, user_store, trainer):
     if widget.is_running:
         widget.stop()
     qtbot.waitUntil(lambda: not widget.is_running and widget._saver is None, timeout=10_000)
-
-
-def click(qtbot, button) -> None:
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def run_to_end(qtbot, tab: TrainTab, config: TrainConfig):

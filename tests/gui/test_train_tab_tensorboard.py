@@ -56,7 +56,7 @@ def run_and_record(qtbot, tab: TrainTab) -> list:
     seen: list = []
     tab.start()
     assert tab.worker is not None, tab.notice.text.text()
-    tab.worker.event.connect(seen.append)
+    tab.worker.progressed.connect(seen.append)
     qtbot.waitUntil(lambda: not tab.is_running, timeout=RUN_TIMEOUT_MS)
     assert tab.notice.kind == "info", tab.notice.text.text()
     return seen

@@ -4,9 +4,8 @@ a model folder from anywhere, the run's keys, and Enter in the Mistakes grid."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from gui_support import small_data
+from gui_support import draw_a_one, small_data
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
@@ -15,18 +14,6 @@ from PySide6.QtWidgets import QMessageBox
 from digitpad.gui import main_window as main_window_module
 from digitpad.gui.main_window import MainWindow
 from digitpad.paths import bundled_store_dir
-
-
-def drag(canvas, points) -> None:
-    where = [canvas.map_from_canvas(x, y).toPoint() for x, y in points]
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where[0])
-    for point in where[1:]:
-        QTest.mouseMove(canvas, point)
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where[-1])
-
-
-def draw_a_one(canvas) -> None:
-    drag(canvas, [(140, y) for y in np.linspace(40, 240, 25)])
 
 
 @pytest.fixture
