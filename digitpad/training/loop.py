@@ -222,6 +222,11 @@ def train(
                 learning_rate_mean=lr_steps / steps_per_epoch,
             )
             lr *= config.lr_decay
+        # The last epoch's images go before the test evaluation and the model's copy, which
+        # would otherwise set the run's peak on top of them.
+        x_epoch = None
+        if augmenter:
+            augmenter.close()
         yield finish(Outcome.COMPLETED, f"trained {config.epochs} epochs")
     finally:
         if augmenter:
@@ -346,6 +351,10 @@ class _EpochAugmenter:
         return self._pool.submit(self._make, self._epoch, out)
 
     def close(self) -> None:
+        """Stop making epochs and let go of the buffers (an epoch already handed out stays
+        valid while it is referenced). Closing twice is harmless."""
         if self._next is not None:
             self._next.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._next = None
+        self._buffers = []
