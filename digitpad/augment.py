@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitpad.data import IMAGE_SIDE
+from digitpad.data import IMAGE_SIDE, PIXELS
 
 MAX_SHIFT_PX = 0.5
 """Largest translation along each axis, in pixels: MNIST's own spread of the centre of mass."""
@@ -76,7 +76,11 @@ _CHUNK = 256  # images per pass: working buffers stay cache-sized
 
 
 def augment_batch(
-    images: np.ndarray, rng: np.random.Generator, *, strength: float = 1.0
+    images: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    strength: float = 1.0,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return a randomly distorted copy of a batch of MNIST images.
 
@@ -85,6 +89,10 @@ def augment_batch(
     scales every range above (0 returns the images unchanged, 1 is the documented ranges, at
     most MAX_STRENGTH). Returns an array of the same shape and dtype, values in [0, 1]; the
     input is not modified. Labels are unaffected. Raises ValueError for bad arguments.
+
+    ``out``, a C-contiguous float32 array of N*784 values (any shape), receives the result and is
+    returned in the input's shape: a training loop reuses one buffer for every epoch instead
+    of a new array each time. The values are the same as without it.
     """
     images = np.asarray(images)
     flat = _validated(images, strength)
@@ -95,14 +103,21 @@ def augment_batch(
     # in a bold pen: the model learns bold digits at the size it will be shown them.
     fit = BOX_PX / (BOX_PX + 2.0 * np.maximum(thickness, 0.0))
     coefficients = _sampling_coefficients(count, rng, strength, fit)
-    out = np.empty((count, IMAGE_SIDE * IMAGE_SIDE), np.float32)
+    if out is None:
+        result = np.empty((count, IMAGE_SIDE * IMAGE_SIDE), np.float32)
+    else:
+        if out.dtype != np.float32 or out.size != count * PIXELS or not out.flags.c_contiguous:
+            raise ValueError("out must be a C-contiguous float32 array with the images' size")
+        result = out.reshape(count, IMAGE_SIDE * IMAGE_SIDE)
     sampler = _Sampler(min(count, _CHUNK))
     for start in range(0, count, _CHUNK):
         chunk = slice(start, min(start + _CHUNK, count))
         padded = _padded(flat[chunk])
         _vary_thickness(padded, thickness[chunk])
-        sampler.warp(padded, coefficients[:, chunk], out[chunk])
-    return out.reshape(images.shape).astype(images.dtype, copy=False)
+        sampler.warp(padded, coefficients[:, chunk], result[chunk])
+    if out is not None:
+        return result.reshape(images.shape)
+    return result.reshape(images.shape).astype(images.dtype, copy=False)
 
 
 def _validated(images: np.ndarray, strength: float) -> np.ndarray:

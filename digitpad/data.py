@@ -36,20 +36,53 @@ _IDX_NAMES = {
 _IDX_UBYTE = 0x08
 
 
-@dataclass(frozen=True)
 class Split:
-    """Images as rows of 784 float32 pixels in [0, 1], and their labels (int64, 0-9)."""
+    """Images as rows of 784 pixels and their labels (int64, 0-9).
 
-    x: np.ndarray
-    y: np.ndarray
+    MNIST's pixels are kept as the file's uint8 (a quarter of float32's memory: the app holds
+    the data set for its tabs, the training process for its runs); :attr:`x` gives them as the
+    float32 in [0, 1] the model eats. A split made from float rows keeps and returns those.
+    """
+
+    __slots__ = ("_pixels", "y")
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self._pixels = x
+        self.y = y
 
     def __len__(self) -> int:
         return len(self.y)
 
     @property
+    def pixels(self) -> np.ndarray:
+        """The rows as stored: uint8 0-255 for MNIST, or the float32 the split was made from."""
+        return self._pixels
+
+    @property
+    def x(self) -> np.ndarray:
+        """Float32 rows in [0, 1]. For uint8 storage each call makes a new array: keep it
+        while it is needed rather than asking again, and use :meth:`rows` for a few."""
+        return _as_float_rows(self._pixels)
+
+    def rows(self, index: np.ndarray | slice | list[int]) -> np.ndarray:
+        """Float32 rows of a selection, converting only those."""
+        return _as_float_rows(self._pixels[index])
+
+    def float_rows_into(self, out: np.ndarray, chunk: int = 4096) -> np.ndarray:
+        """:attr:`x` written into ``out`` (float32, (N, 784)) a chunk at a time: no whole-set
+        temporary. The values are exactly :attr:`x`'s."""
+        for start in range(0, len(self._pixels), chunk):
+            stop = min(start + chunk, len(self._pixels))
+            out[start:stop] = _as_float_rows(self._pixels[start:stop])
+        return out
+
+    @property
     def images(self) -> np.ndarray:
-        """The same pixels as (N, 28, 28), a view with no copy."""
+        """The float32 pixels as (N, 28, 28) (a view of :attr:`x`)."""
         return self.x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+
+    def __repr__(self) -> str:
+        return f"Split({len(self)} images, {self._pixels.dtype})"
 
 
 @dataclass(frozen=True)
@@ -63,8 +96,8 @@ class Mnist:
     def subset(self, train: int | None = None, val: int | None = None) -> Mnist:
         """The first ``train`` training and ``val`` validation images (for quick runs and tests)."""
         return Mnist(
-            Split(self.train.x[:train], self.train.y[:train]),
-            Split(self.val.x[:val], self.val.y[:val]),
+            Split(self.train.pixels[:train], self.train.y[:train]),
+            Split(self.val.pixels[:val], self.val.y[:val]),
             self.test,
             self.source,
             self.sha256,
@@ -186,12 +219,13 @@ def split(
     sha256: str,
     validation_size: int | None = None,
 ) -> Mnist:
-    """The tutorial's split of raw uint8 arrays into float32 train, validation and test.
+    """The tutorial's split of raw uint8 arrays into train, validation and test (kept as uint8
+    rows: :attr:`Split.x` gives the float32).
 
     The last ``validation_size`` training images validate: 5,000 for MNIST, a tenth for a
     small data set of the user's.
     """
-    x_train, y_train = _to_float_rows(arrays["x_train"]), arrays["y_train"].astype(np.int64)
+    x_train, y_train = _uint8_rows(arrays["x_train"]), arrays["y_train"].astype(np.int64)
     if validation_size is None:
         few = len(y_train) < 2 * VALIDATION_SIZE
         validation_size = len(y_train) // 10 if few else VALIDATION_SIZE
@@ -201,7 +235,7 @@ def split(
     return Mnist(
         train=Split(x_train[:cut], y_train[:cut]),
         val=Split(x_train[cut:], y_train[cut:]),
-        test=Split(_to_float_rows(arrays["x_test"]), arrays["y_test"].astype(np.int64)),
+        test=Split(_uint8_rows(arrays["x_test"]), arrays["y_test"].astype(np.int64)),
         source=source,
         sha256=sha256,
     )
@@ -233,10 +267,17 @@ def load_mnist(path: Path | str | None = None, *, verify: bool = True) -> Mnist:
         return data
 
 
-def _to_float_rows(images: np.ndarray) -> np.ndarray:
-    rows = images.reshape(len(images), PIXELS).astype(np.float32)
-    rows *= np.float32(1 / 255)
-    return rows
+def _uint8_rows(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), PIXELS)
+
+
+def _as_float_rows(rows: np.ndarray) -> np.ndarray:
+    """uint8 0-255 -> new float32 in [0, 1] (the same values as ever); float rows as they are."""
+    if rows.dtype != np.uint8:
+        return rows
+    floats = rows.astype(np.float32)
+    floats *= np.float32(1 / 255)
+    return floats
 
 
 def _reason(exc: BaseException) -> str:

@@ -447,7 +447,7 @@ class _FineTuner:
         self._replay = settings.batch_size - self._personal
 
         picks = rng.choice(len(data.train), min(settings.replay_size, len(data.train)), False)
-        replay = data.train.x[picks]
+        replay = data.train.rows(picks)
         if settings.replay_augment:
             replay = augment_batch(replay.reshape(-1, 28, 28), rng).reshape(len(picks), -1)
         self._x = tf.constant(np.concatenate([pool.reshape(len(pool), -1), replay]))

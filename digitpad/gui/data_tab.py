@@ -111,7 +111,8 @@ class DataTab(QWidget):
             return
         train = self._data.train
         self._examples = examples_of(train.y, digit, EXAMPLE_COUNT, self._rng)
-        grid = tile_images(train.images[self._examples], EXAMPLE_COLUMNS, EXAMPLE_GAP)
+        images = train.rows(self._examples).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)  # only these
+        grid = tile_images(images, EXAMPLE_COLUMNS, EXAMPLE_GAP)
         self.examples_view.set_rgb(grey_rgb(grid, self._background()))
         which = "any digit" if digit is None else f"the digit {digit}"
         self.examples_caption.setText(

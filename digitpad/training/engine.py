@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from digitpad.config import TrainConfig
-from digitpad.data import Mnist
+from digitpad.data import PIXELS, Mnist, Split
 from digitpad.evaluation import Evaluation, evaluate_probabilities, softmax
 from digitpad.training.events import DEAD_UNIT_IMAGES, TRAIN_EVAL_IMAGES, Layers, Snapshot
 
@@ -87,6 +87,10 @@ class Engine:
         self.optimizer = _optimizer(config)
         self.optimizer.build(self.model.trainable_variables)
         self._data: Mnist | None = None
+        # The training set as float32: a NumPy array (read by the augmenter) and a tensor that
+        # shares its memory (read by the steps).
+        self.train_rows: np.ndarray | None = None
+        self.x_train: Any = None
         self._activation = config.activation
         self._unit_stats: Callable[..., Any] | None = None
         loss_fn = _loss_function(config.loss)
@@ -149,18 +153,21 @@ class Engine:
         for variable in self.optimizer.variables:
             variable.assign(tf.zeros_like(variable))
         if data is not self._data:
-            self.x_train = tf.constant(data.train.x)
+            # The old run's training set goes before the new one is made, not after.
+            self.x_train = self.train_rows = None
+            self.train_rows, self.x_train = _training_rows(tf, data.train)
             self._y_train = tf.constant(data.train.y.astype(np.int32))
             self._x_val = tf.constant(data.val.x) if len(data.val) else None
             self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
-            self._x_test, self._y_test = data.test.x, data.test.y
+            # Converted when evaluated, so no float copy of the test set waits through the run.
+            self._test = data.test
             # Evenly spread over the training set, unaugmented: the same images every run.
             pick = np.linspace(0, len(data.train) - 1, min(TRAIN_EVAL_IMAGES, len(data.train)))
             pick = pick.astype(int)
-            self._x_train_eval = tf.constant(data.train.x[pick])
+            self._x_train_eval = tf.constant(data.train.rows(pick))
             self._y_train_eval = tf.constant(data.train.y[pick].astype(np.int32))
             fixed = data.val if len(data.val) else data.train
-            self._x_dead = fixed.x[:DEAD_UNIT_IMAGES]
+            self._x_dead = fixed.rows(slice(0, DEAD_UNIT_IMAGES))
             self._data = data
         self._config = config
         self._good: list[np.ndarray] = self.model.get_weights()
@@ -181,6 +188,18 @@ class Engine:
         model = build_model(self._config)
         model.set_weights(self.model.get_weights())
         return model
+
+    def wrap(self, rows: np.ndarray) -> Any:
+        """A tensor over ``rows`` without a copy when they come from :func:`aligned_rows`
+        (an augmented epoch): passed as a NumPy array, each chunk would copy the whole epoch.
+        The tensor reads the array's memory: drop it before the array is rewritten."""
+        return _wrap(self._tf, rows)
+
+    def training_rows(self) -> np.ndarray:
+        """The prepared run's training images as float32 rows (read-only: the steps' tensor
+        shares them)."""
+        assert self.train_rows is not None, "prepare() first"
+        return self.train_rows
 
     def set_learning_rate(self, value: float) -> None:
         self.optimizer.learning_rate.assign(value)
@@ -273,8 +292,8 @@ class Engine:
         return loss, float(hits)
 
     def evaluate_test(self) -> Evaluation:
-        logits = np.asarray(self._logits(self._x_test))
-        return evaluate_probabilities(softmax(logits), self._y_test)
+        logits = np.asarray(self._logits(self._test.x))
+        return evaluate_probabilities(softmax(logits), self._test.y)
 
 
 def _forward_with_dropout(model, rate: float):
@@ -336,6 +355,44 @@ def _lowbias32(h):
     h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, tf.constant(15, u32)))
     h = h * tf.constant(0x846CA68B, u32)
     return tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, tf.constant(16, u32)))
+
+
+_ALIGN = 64  # TensorFlow's alignment for a buffer it does not own (Eigen's largest)
+
+
+def aligned_rows(count: int) -> np.ndarray:
+    """An uninitialised (count, 784) float32 array aligned for TensorFlow to wrap: see
+    :meth:`Engine.wrap`. (NumPy's own arrays are only 16-byte aligned.)"""
+    size = count * PIXELS * 4
+    raw = np.empty(size + _ALIGN, np.uint8)
+    start = -raw.ctypes.data % _ALIGN
+    return raw[start : start + size].view(np.float32).reshape(count, PIXELS)
+
+
+def _wrap(tf, rows: np.ndarray) -> Any:
+    """A tensor over the same memory as ``rows`` when TensorFlow can take it (DLPack, an
+    aligned C-contiguous float32 array), else a copy. (An unaligned buffer would abort the
+    process inside TensorFlow, so the alignment is checked here, never assumed.)"""
+    if rows.ctypes.data % _ALIGN == 0 and rows.flags.c_contiguous and rows.flags.writeable:
+        try:
+            return tf.experimental.dlpack.from_dlpack(rows.__dlpack__())
+        except (AttributeError, BufferError, TypeError, ValueError, RuntimeError):
+            pass
+    return tf.constant(rows)
+
+
+def _training_rows(tf, split: Split) -> tuple[np.ndarray, Any]:
+    """The split's float32 rows made once, and a tensor over the same memory.
+
+    The rows are filled a chunk at a time into an aligned buffer that TensorFlow wraps without
+    a copy: one float copy of the training set instead of the NumPy array, its tensor copy and
+    the conversion's temporary.
+    """
+    rows = split.float_rows_into(aligned_rows(len(split)))
+    tensor = _wrap(tf, rows)
+    # Shared with the tensor from now on: nothing may write to it.
+    rows.flags.writeable = False
+    return rows, tensor
 
 
 def _dense_pairs(weights: list[np.ndarray]) -> Layers:

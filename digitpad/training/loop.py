@@ -18,7 +18,7 @@ import numpy as np
 from digitpad.config import TrainConfig
 from digitpad.data import Mnist
 from digitpad.training.control import TrainControl
-from digitpad.training.engine import Engine, engine_for
+from digitpad.training.engine import Engine, aligned_rows, engine_for
 from digitpad.training.events import (
     EpochEnd,
     Event,
@@ -80,7 +80,7 @@ def train(
     history = History()
     rng = np.random.default_rng(config.seed)
     per_chunk = chunk_steps(config, steps_per_epoch)
-    augmenter = _EpochAugmenter(data, config, rng) if config.augment else None
+    augmenter = _EpochAugmenter(engine.training_rows(), config, rng) if config.augment else None
     lr = config.learning_rate
     step = 0
     kept_steps: int | None = None  # set when a run diverges: the steps its weights have had
@@ -155,7 +155,8 @@ def train(
             history.lr_epoch.append(float(epoch))
             history.learning_rate.append(lr)
             lr_start, lr_steps = lr, 0.0
-            x_epoch = augmenter.next_epoch() if augmenter else engine.x_train
+            # An augmented epoch's tensor shares its buffer, rewritten two epochs later.
+            x_epoch = engine.wrap(augmenter.next_epoch()) if augmenter else engine.x_train
             order = rng.permutation(n)[: steps_per_epoch * config.batch_size]
             batches = order.reshape(steps_per_epoch, config.batch_size).astype(np.int32)
             loss_sum = correct_sum = 0.0
@@ -221,6 +222,11 @@ def train(
                 learning_rate_mean=lr_steps / steps_per_epoch,
             )
             lr *= config.lr_decay
+        # The last epoch's images go before the test evaluation and the model's copy, which
+        # would otherwise set the run's peak on top of them.
+        x_epoch = None
+        if augmenter:
+            augmenter.close()
         yield finish(Outcome.COMPLETED, f"trained {config.epochs} epochs")
     finally:
         if augmenter:
@@ -304,31 +310,51 @@ class _Rate:
 class _EpochAugmenter:
     """Makes the next epoch's distorted training images in a background thread.
 
-    NumPy releases the GIL in its array loops, so this overlaps with TensorFlow's step.
+    NumPy releases the GIL in its array loops, so this overlaps with TensorFlow's step. Two
+    buffers, reused for the whole run: the epoch being trained on and the one being made.
     """
 
-    def __init__(self, data: Mnist, config: TrainConfig, rng: np.random.Generator) -> None:
+    def __init__(self, images: np.ndarray, config: TrainConfig, rng: np.random.Generator) -> None:
         from digitpad.augment import augment_batch
 
         self._augment = augment_batch
-        self._images = data.train.images
+        self._images = images
         # One generator per epoch, seeded from the run's seed and the epoch's number: an
         # epoch's images depend on nothing else (not on what was made before, nor when).
         self._seed = int(rng.integers(2**63))
         self._epoch = 0
+        self._epochs = config.epochs
+        # Aligned, so that the engine wraps an epoch in a tensor without a copy. The second
+        # buffer is made when a second epoch is due (a 1-epoch run needs one).
+        self._buffers: list[np.ndarray] = [aligned_rows(len(images))]
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digitpad-augment")
-        self._next: Future = self._pool.submit(self._make, self._epoch)
+        self._next: Future | None = self._submit()
 
-    def _make(self, epoch: int) -> np.ndarray:
-        out = self._augment(self._images, np.random.default_rng([self._seed, epoch]))
-        return out.reshape(len(out), -1)
+    def _make(self, epoch: int, out: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng([self._seed, epoch])
+        return self._augment(self._images, rng, out=out)
 
     def next_epoch(self) -> np.ndarray:
+        """The next epoch's images. The array is overwritten by the epoch after next's, which
+        starts being made when this is next called: use it only until then."""
+        if self._next is None:  # past the planned epochs: made now, not ahead
+            self._next = self._submit()
         images = self._next.result()
         self._epoch += 1
-        self._next = self._pool.submit(self._make, self._epoch)
+        self._next = self._submit() if self._epoch < self._epochs else None
         return images
 
+    def _submit(self) -> Future:
+        if len(self._buffers) == 1 and self._epoch > 0:
+            self._buffers.append(aligned_rows(len(self._images)))
+        out = self._buffers[self._epoch % len(self._buffers)]
+        return self._pool.submit(self._make, self._epoch, out)
+
     def close(self) -> None:
-        self._next.cancel()
+        """Stop making epochs and let go of the buffers (an epoch already handed out stays
+        valid while it is referenced). Closing twice is harmless."""
+        if self._next is not None:
+            self._next.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._next = None
+        self._buffers = []
