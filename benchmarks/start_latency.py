@@ -17,9 +17,7 @@ meets it. Prints a table and, on its last line, one JSON object.
   plain in-process ``train()`` (as the CLI trains), in a fresh Python, run afterwards.
 - ``tensorflow_in_app``: whether the app's process imported TensorFlow (it must not).
 
-    .venv/bin/python -P benchmarks/start_latency.py [--epochs 10] [--start-after 10]
-
-(``-P``: ``benchmarks/numbers.py`` would otherwise shadow the standard library's ``numbers``.)
+    .venv/bin/python benchmarks/start_latency.py [--epochs 10] [--start-after 10]
 """
 
 from __future__ import annotations

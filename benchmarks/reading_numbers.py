@@ -21,8 +21,8 @@ meets) are reported on their own: a stretch goal, not a target. The time to read
 canvas of the app's height (280 px, about 1,200 px wide; segmentation, each digit's 28x28 image
 and the network) is measured too: the canvas is re-read while the pen moves.
 
-    .venv/bin/python benchmarks/numbers.py                     # 1,000 numbers (~1 min)
-    .venv/bin/python benchmarks/numbers.py --count 300 --sheet /tmp/numbers.png
+    .venv/bin/python benchmarks/reading_numbers.py                     # 1,000 numbers (~1 min)
+    .venv/bin/python benchmarks/reading_numbers.py --count 300 --sheet /tmp/numbers.png
 """
 
 from __future__ import annotations
