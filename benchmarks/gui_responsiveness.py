@@ -41,7 +41,11 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from digitpad.config import preset
+    from digitpad.gui import main_window
     from digitpad.gui.main_window import MainWindow
+
+    # Closing with an unsaved run asks Save/Discard/Cancel: a benchmark answers Discard.
+    main_window.ask_about_unsaved = lambda *_: main_window.Answer.Discard
 
     app = QApplication([])
     settings = QSettings(os.path.join(sandbox, "settings.ini"), QSettings.Format.IniFormat)

@@ -91,7 +91,11 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from digitpad.config import preset
+    from digitpad.gui import main_window
     from digitpad.gui.main_window import MainWindow
+
+    # Closing with an unsaved run asks Save/Discard/Cancel: a benchmark answers Discard.
+    main_window.ask_about_unsaved = lambda *_: main_window.Answer.Discard
     from digitpad.training.events import Progress
     from digitpad.training.process import NICE, TrainerProcess
 
