@@ -27,33 +27,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from gui_support import small_data  # noqa: E402
 from layout_check import page_problems  # noqa: E402
 from PySide6.QtCore import QSettings, QSize  # noqa: E402
-from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-
-def dark_palette() -> QPalette:
-    """A dark palette like a desktop's dark theme (Fusion's colours, inverted)."""
-    palette = QPalette()
-    role = QPalette.ColorRole
-    for name, colour in (
-        (role.Window, "#2b2b2b"),
-        (role.WindowText, "#e6e6e6"),
-        (role.Base, "#1e1e1e"),
-        (role.AlternateBase, "#323232"),
-        (role.Text, "#e6e6e6"),
-        (role.Button, "#353535"),
-        (role.ButtonText, "#e6e6e6"),
-        (role.Highlight, "#3d8ee6"),
-        (role.HighlightedText, "#ffffff"),
-        (role.PlaceholderText, "#8c8c8c"),
-        (role.ToolTipBase, "#3a3a3a"),
-        (role.ToolTipText, "#e6e6e6"),
-        (role.Mid, "#5a5a5a"),
-        (role.Dark, "#1a1a1a"),
-        (role.Light, "#505050"),
-    ):
-        palette.setColor(name, QColor(colour))
-    return palette
+from digitpad.gui.appearance import dark_palette  # noqa: E402
 
 
 def wait_until(app: QApplication, ready, seconds: float = 60) -> None:
