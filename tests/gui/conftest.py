@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gui_support import small_data
+from PySide6.QtCore import QSettings
 
 from digitpad.gui import main_window
 from digitpad.gui.train_tab import TrainTab
@@ -34,3 +35,20 @@ def train_tab(qtbot, user_store):
     qtbot.waitExposed(widget)
     yield widget
     assert widget.shutdown(5000), "a training or save thread outlived the test"
+
+
+@pytest.fixture
+def drawings_window(qtbot, user_store, tmp_path, monkeypatch):
+    """The whole window on small data, with its own store, settings and My drawings folder."""
+    from digitpad.gui.main_window import MainWindow
+
+    monkeypatch.setenv("DIGITPAD_DRAWINGS", str(tmp_path / "drawings"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, data_loader=small_data)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    assert win.my_drawings.shutdown(10_000), "a teach thread outlived the test"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gui_support import small_data
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from digitpad.gui.main_window import MainWindow
 from digitpad.paths import bundled_store_dir
 from digitpad.teach import TeachSettings
 
@@ -22,17 +21,9 @@ def enlarged_test_digit(digit: int) -> np.ndarray:
 
 
 @pytest.fixture
-def window(qtbot, user_store, tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGITPAD_DRAWINGS", str(tmp_path / "drawings"))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, data_loader=small_data)
-    qtbot.addWidget(win)
-    win.resize(1000, 700)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-    assert win.my_drawings.shutdown(10_000), "a teach thread outlived the test"
+def window(drawings_window):
+    drawings_window.resize(1000, 700)
+    return drawings_window
 
 
 def test_use_the_base_again_after_teaching_and_the_taught_model_after_that(qtbot, window):
