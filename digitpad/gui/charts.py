@@ -1,33 +1,38 @@
-"""Live training curves: loss and accuracy against epochs, in one embedded matplotlib figure.
+"""Live training curves: loss and accuracy against epochs, drawn by matplotlib off the GUI thread.
 
-Shaped like matplotlib's Qt embedding example: a ``FigureCanvasQTAgg(Figure())`` (no pyplot),
-each line created once, and the data kept apart from drawing. Training events only append to
-lists; a 10 Hz timer redraws, and only when something new arrived, so a fast stream of events
-costs one cheap ``set_data`` + ``draw_idle`` per tick rather than a redraw per event. While the
-charts are hidden (another page or tab in front) the lines are updated but not drawn: drawing
-the figure costs ~25 ms, a quarter of a core at 10 Hz, for nobody.
-Importing this module imports matplotlib's Qt backend: the Train tab does that on first show.
+Training events only append to lists; a 10 Hz timer sends a snapshot of them (a
+``ChartScene``) to the app's render thread (``chart_renderer``) when something new arrived, and
+paints the image that comes back. Drawing the figure never runs on the GUI thread, so the
+canvas and the rest of the window stay smooth while the curves grow. While the charts are
+hidden (another page or tab in front) the data is kept but nothing is drawn, for nobody.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from itertools import count
 
 import numpy as np
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette, QResizeEvent, QShowEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from digitpad.curves import DEFAULT_SMOOTHING, Ema
+from digitpad.gui.chart_renderer import (
+    LINE_NAMES,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    ChartColours,
+    ChartRenderer,
+    ChartScene,
+    render_thread,
+)
 from digitpad.training.events import TRAIN_EVAL_IMAGES
 
+__all__ = ["TRAIN_COLOR", "VAL_COLOR", "TrainingCharts"]
+
 REDRAW_MS = 100
-# Tableau blue and orange: distinct for most colour-blind readers, legible on light and dark.
-TRAIN_COLOR = "#4c8ed9"
-VAL_COLOR = "#f28e2b"
 CAPTION = (
     "Faint blue: each chunk of training batches as trained (dropout and augmentation on); "
     f"bold: the same, smoothed. Squares: {TRAIN_EVAL_IMAGES:,} fixed training images "
@@ -36,6 +41,7 @@ CAPTION = (
 SHORT_CAPTION = (
     "Blue: training (faint: each chunk, bold: smoothed, ■: fixed images) · orange ●: validation"
 )
+EMPTY_RANGE = (0.0, 1.0)
 
 
 def _hex(color: QColor) -> str:
@@ -43,6 +49,24 @@ def _hex(color: QColor) -> str:
 
 
 SMOOTHING_STEPS = 100  # the slider's resolution: weights 0.00 … 0.99
+
+
+class _Plot(QWidget):
+    """Paints the newest rendered image of the figure, stretched while a new size renders."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        if self.image is None:
+            painter.fillRect(event.rect(), self.palette().color(QPalette.ColorRole.Window))
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRect(0, 0, self.width(), self.height()), self.image)
+        painter.end()
 
 
 class TrainingCharts(QWidget):
@@ -55,81 +79,41 @@ class TrainingCharts(QWidget):
 
     Feed it with :meth:`reset`, :meth:`add_training` and :meth:`add_validation`; it redraws
     itself at most ten times a second. :meth:`mark_learning_rate` draws a dashed line where
-    the learning rate was changed by hand.
+    the learning rate was changed by hand. ``rendered`` is emitted (on the GUI thread) each
+    time a new picture is shown.
     """
+
+    rendered = Signal()
+    _image_ready = Signal(QImage, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.figure = Figure(figsize=(6, 4), layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(200)
-        self.canvas.setAccessibleName("Training curves")
-        self.canvas.setAccessibleDescription(CAPTION)
+        self.plot = _Plot(self)
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.plot.setMinimumHeight(200)
+        self.plot.setAccessibleName("Training curves")
+        self.plot.setAccessibleDescription(CAPTION)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.plot, 1)
         layout.addLayout(self._build_controls())
 
-        self.loss_axes, self.accuracy_axes = self.figure.subplots(2, 1, sharex=True)
-        self._lines = {}
-        for metric, axes in (("loss", self.loss_axes), ("accuracy", self.accuracy_axes)):
-            self._lines[f"{metric}_raw"] = axes.plot(
-                [], [], color=TRAIN_COLOR, lw=1, alpha=0.45, label="batches"
-            )[0]
-            self._lines[metric] = axes.plot([], [], color=TRAIN_COLOR, lw=1.8, label="smoothed")[0]
-            self._lines[f"train_eval_{metric}"] = axes.plot(
-                [],
-                [],
-                color=TRAIN_COLOR,
-                lw=1,
-                ls="--",
-                marker="s",
-                ms=4,
-                label="training images",
-            )[0]
-            self._lines[f"val_{metric}"] = axes.plot(
-                [], [], color=VAL_COLOR, lw=1.6, marker="o", ms=4, label="validation"
-            )[0]
+        # Built by the render thread's first job and used only there (see chart_renderer).
+        self._renderer: ChartRenderer | None = None
+        self._serial = count(1)
+        self._shown_serial = 0
+        self._image_ready.connect(self._show_image)
         self._data: dict[str, tuple[list[float], list[float]]] = {
-            name: ([], []) for name in self._lines
+            name: ([], []) for name in LINE_NAMES
         }
         self._ema = {"loss": Ema(self._smoothing), "accuracy": Ema(self._smoothing)}
-        # Blitting: the lines are left out of full draws and painted over a saved background,
-        # so a new point costs a few milliseconds instead of a whole figure (about 40 ms of
-        # CPU, stretched past 100 ms while training holds both cores). A full draw happens
-        # only when an axis range or a marker changes.
-        for line in self._lines.values():
-            line.set_animated(True)
-        self._background = None
-        self._drawn_limits: tuple | None = None
-        self.canvas.mpl_connect("draw_event", self._on_full_draw)
-        self.loss_axes.set_ylabel("loss")
-        self.accuracy_axes.set_ylabel("accuracy")
-        self.accuracy_axes.set_xlabel("epoch")
-        self.accuracy_axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        for axes in self._axes():
-            axes.margins(x=0)
-        # One legend serves both axes (same colours), in a row above them where it covers no
-        # curve at any window size; the caption under the chart says what each line measures.
-        self._legend = self.loss_axes.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncol=4,
-            borderaxespad=0.2,
-            fontsize="x-small",
-            handlelength=1.2,
-            handletextpad=0.4,
-            columnspacing=1.0,
-        )
         self._epochs = 1
+        self._loss_limits = EMPTY_RANGE
+        self._accuracy_limits = EMPTY_RANGE
         self._marks: list[tuple[float, float]] = []
-        self._mark_artists: list = []
-        self._set_x_range()
-        self._set_empty_ranges()
+        self._colours = self._palette_colours()
         self._dirty = False
-        self._undrawn = False
-        self._apply_palette()
+        self._undrawn = True
 
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -186,9 +170,6 @@ class TrainingCharts(QWidget):
         self._dirty = True
         self._redraw_if_dirty()
 
-    def _axes(self) -> tuple:
-        return self.loss_axes, self.accuracy_axes
-
     # --- data in ------------------------------------------------------------------------
 
     def reset(self, epochs: int) -> None:
@@ -198,12 +179,8 @@ class TrainingCharts(QWidget):
             xs.clear()
             ys.clear()
         self._ema = {metric: Ema(self._smoothing) for metric in self._ema}
-        self._set_x_range()
-        for artist in self._mark_artists:
-            artist.remove()
         self._marks.clear()
-        self._mark_artists.clear()
-        self._set_empty_ranges()
+        self._loss_limits = self._accuracy_limits = EMPTY_RANGE
         self._dirty = True
         self._timer.start()
 
@@ -231,22 +208,6 @@ class TrainingCharts(QWidget):
     def mark_learning_rate(self, epoch: float, learning_rate: float) -> None:
         """A vertical dashed line at ``epoch`` on both axes, labelled with the new rate."""
         self._marks.append((epoch, learning_rate))
-        colour = self._text_colour
-        for axes in self._axes():
-            self._mark_artists.append(axes.axvline(epoch, color=colour, ls="--", lw=1, alpha=0.7))
-        # Placed in axes coordinates vertically, so the label stays at the top as y rescales.
-        self._mark_artists.append(
-            self.loss_axes.text(
-                epoch,
-                0.97,
-                f" lr {learning_rate:g}",
-                transform=self.loss_axes.get_xaxis_transform(),
-                color=colour,
-                fontsize="small",
-                va="top",
-                ha="left",
-            )
-        )
         self._dirty = True
 
     @property
@@ -254,16 +215,29 @@ class TrainingCharts(QWidget):
         """(epoch, learning rate) of each marked change, in order."""
         return list(self._marks)
 
+    @property
+    def epochs(self) -> int:
+        """The run's length the x axis spans."""
+        return self._epochs
+
+    @property
+    def loss_limits(self) -> tuple[float, float]:
+        return self._loss_limits
+
+    @property
+    def accuracy_limits(self) -> tuple[float, float]:
+        return self._accuracy_limits
+
     def finish(self) -> None:
         """Draw the last points now and stop the timer until the next :meth:`reset`."""
         self._redraw_if_dirty()
         self._timer.stop()
 
     def line_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """What each line shows now: per metric (``loss``, ``accuracy``) the smoothed training
-        line as ``loss``, the per-chunk values as ``loss_raw``, the training images measured
-        as validation as ``train_eval_loss``, and ``val_loss``."""
-        return {name: tuple(map(np.asarray, line.get_data())) for name, line in self._lines.items()}
+        """What each line shows: per metric (``loss``, ``accuracy``) the smoothed training line
+        as ``loss``, the per-chunk values as ``loss_raw``, the training images measured as
+        validation as ``train_eval_loss``, and ``val_loss``."""
+        return {name: (np.asarray(xs), np.asarray(ys)) for name, (xs, ys) in self._data.items()}
 
     def _append(self, name: str, x: float, y: float) -> None:
         xs, ys = self._data[name]
@@ -273,67 +247,73 @@ class TrainingCharts(QWidget):
 
     # --- drawing ------------------------------------------------------------------------
 
-    def _set_x_range(self) -> None:
-        # The whole run's width from the start, so the curves grow towards a visible goal, and
-        # a little past it so the last validation marker is not cut in half by the edge.
-        self.loss_axes.set_xlim(0, self._epochs * 1.025)
-        # Whole epochs for longer runs; halves or quarters when there are only a few.
-        locator = (
-            MaxNLocator(integer=True)
-            if self._epochs > 3
-            else MaxNLocator(nbins=4 * self._epochs + 1, steps=[1, 2, 2.5, 5, 10])
+    def scene(self) -> ChartScene:
+        """A snapshot of what the charts show now, at the plot's current size."""
+        return ChartScene(
+            width=max(1, self.plot.width()),
+            height=max(1, self.plot.height()),
+            ratio=self.plot.devicePixelRatioF(),
+            epochs=self._epochs,
+            lines=self.line_data(),
+            loss_limits=self._loss_limits,
+            accuracy_limits=self._accuracy_limits,
+            marks=tuple(self._marks),
+            colours=self._colours,
         )
-        self.accuracy_axes.xaxis.set_major_locator(locator)
 
-    def _set_empty_ranges(self) -> None:
-        # Until the first points arrive, plain 0-1 ranges rather than autoscale's ±0.05.
-        self.loss_axes.set_ylim(0, 1, auto=True)
-        self.accuracy_axes.set_ylim(0, 1)
+    def wait_rendered(self, timeout: float = 10.0) -> bool:
+        """Block until the render thread has drawn what was sent, and show it (tests,
+        screenshots): ``grab()`` then shows the charts as they are now."""
+        self._redraw_if_dirty()
+        done = render_thread.wait_idle(timeout)
+        QCoreApplication.processEvents()
+        return done
+
+    def renderer(self) -> ChartRenderer:
+        """The figure's owner; only to be used while the render thread is idle (tests)."""
+        render_thread.wait_idle()
+        if self._renderer is None:
+            self._renderer = ChartRenderer()
+        return self._renderer
 
     def _redraw_if_dirty(self) -> None:
         if self._dirty:
             self._dirty = False
-            self._update_lines()
+            self._fit_ranges()
             self._undrawn = True
         if self._undrawn and self.isVisible():
             self._undrawn = False
-            if self._background is None or self._limits() != self._drawn_limits:
-                self.canvas.draw_idle()
-            else:
-                self._blit_lines()
+            self._submit()
 
-    def _limits(self) -> tuple:
-        return (
-            *(axes.get_xlim() + axes.get_ylim() for axes in self._axes()),
-            len(self._mark_artists),
-        )
+    def _submit(self) -> None:
+        scene, serial = self.scene(), next(self._serial)
+        ready = self._image_ready
 
-    def _on_full_draw(self, _event) -> None:
-        # The constrained layout, half the cost of a full draw, is worked out once per size:
-        # frozen after this draw, let loose again by the next resize.
-        if self.figure.get_layout_engine() is not None:
-            self.figure.set_layout_engine("none")
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self._drawn_limits = self._limits()
-        self._draw_lines()
+        def job() -> None:
+            if self._renderer is None:
+                self._renderer = ChartRenderer()
+            image = self._renderer.render(scene)
+            # RuntimeError: the widget was deleted while its picture was drawn.
+            with contextlib.suppress(RuntimeError):
+                ready.emit(image, serial)
 
-    def _draw_lines(self) -> None:
-        for line in self._lines.values():
-            line.axes.draw_artist(line)
+        render_thread.submit(id(self), job)
 
-    def _blit_lines(self) -> None:
-        self.canvas.restore_region(self._background)
-        self._draw_lines()
-        self.canvas.blit(self.figure.bbox)
+    def _show_image(self, image: QImage, serial: int) -> None:
+        if serial < self._shown_serial:
+            return  # an older picture overtaken by a newer one
+        self._shown_serial = serial
+        self.plot.image = image
+        self.plot.update()
+        self.rendered.emit()
 
-    def _update_lines(self) -> None:
-        for name, line in self._lines.items():
-            line.set_data(*self._data[name])
+    def _fit_ranges(self) -> None:
         if self._data["loss_raw"][0] or self._data["val_loss"][0]:
             self._fit_loss()
             self._clamp_accuracy()
         else:
-            self._set_empty_ranges()
+            # Until the first points arrive, plain 0-1 ranges rather than autoscale's ±0.05.
+            self._loss_limits = self._accuracy_limits = EMPTY_RANGE
 
     def _fit_loss(self) -> None:
         # From 0 (a loss is never negative: it shows how far it has come down) to just above
@@ -345,9 +325,9 @@ class TrainingCharts(QWidget):
         if not values:
             return
         needed = max(values) * 1.08 or 1.0
-        top = self.loss_axes.get_ylim()[1]
+        top = self._loss_limits[1]
         if needed > top or needed < 0.5 * top:
-            self.loss_axes.set_ylim(0, needed)
+            self._loss_limits = (0.0, needed)
 
     def _clamp_accuracy(self) -> None:
         # Fitted by hand: autoscale would pad past 100 %, which reads as nonsense here.
@@ -357,35 +337,21 @@ class TrainingCharts(QWidget):
         if values:
             # A fixed top (just over 100 %) keeps the range still as accuracy climbs, so new
             # points are blitted rather than redrawing the whole figure.
-            self.accuracy_axes.set_ylim(max(0.0, min(values) - 0.02), 1.005)
+            self._accuracy_limits = (max(0.0, min(values) - 0.02), 1.005)
 
-    def _apply_palette(self) -> None:
+    def _palette_colours(self) -> ChartColours:
         palette = self.palette()
-        window = _hex(palette.color(QPalette.ColorRole.Window))
-        base = _hex(palette.color(QPalette.ColorRole.Base))
-        text = _hex(palette.color(QPalette.ColorRole.WindowText))
-        grid = _hex(palette.color(QPalette.ColorRole.Mid))
-        self._text_colour = text
-        for artist in self._mark_artists:
-            artist.set_color(text)
-        self.figure.set_facecolor(window)
-        for axes in self._axes():
-            axes.set_facecolor(base)
-            axes.tick_params(colors=text, labelsize=9)
-            axes.xaxis.label.set_color(text)
-            axes.yaxis.label.set_color(text)
-            for spine in axes.spines.values():
-                spine.set_color(grid)
-            axes.grid(True, color=grid, linewidth=0.5, alpha=0.6)
-        self._legend.get_frame().set_facecolor(base)
-        self._legend.get_frame().set_edgecolor(grid)
-        for label in self._legend.get_texts():
-            label.set_color(text)
-        self.canvas.draw_idle()
+        return ChartColours(
+            window=_hex(palette.color(QPalette.ColorRole.Window)),
+            base=_hex(palette.color(QPalette.ColorRole.Base)),
+            text=_hex(palette.color(QPalette.ColorRole.WindowText)),
+            grid=_hex(palette.color(QPalette.ColorRole.Mid)),
+        )
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        self.figure.set_layout_engine("constrained")
         super().resizeEvent(event)
+        self._undrawn = True
+        self._redraw_if_dirty()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -393,6 +359,8 @@ class TrainingCharts(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         # Follow the desktop when it switches between light and dark.
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_palette()
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_timer"):
+            self._colours = self._palette_colours()
+            self._undrawn = True
+            self._redraw_if_dirty()
         super().changeEvent(event)

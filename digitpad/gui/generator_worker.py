@@ -17,6 +17,9 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from digitpad.errors import DigitpadError
 from digitpad.gui.errors import error_message, report_exception
+from digitpad.priority import lower_thread_priority
+
+BACKGROUND_NICE = 10
 
 
 class GeneratorWorker(QThread):
@@ -49,6 +52,8 @@ class GeneratorWorker(QThread):
         return self._abort.is_set()
 
     def run(self) -> None:
+        # Evaluations and page jobs keep both cores busy for seconds; the window comes first.
+        lower_thread_priority(BACKGROUND_NICE)
         try:
             last, finished = None, True
             steps = iter(self._work())

@@ -56,11 +56,96 @@ def test_a_one_epoch_run_has_fractional_ticks_and_room_for_its_last_marker(chart
     charts.add_training(0.5, 1.0, 0.7)
     charts.add_validation(1.0, 0.5, 0.85, 0.45, 0.87)
     charts.finish()
-    charts.canvas.draw()
-    ticks = [t for t in charts.accuracy_axes.get_xticks() if 0 <= t <= 1]
+    assert charts.wait_rendered()
+    renderer = charts.renderer()
+    ticks = [t for t in renderer.accuracy_axes.get_xticks() if 0 <= t <= 1]
     assert len(ticks) >= 3 and any(not float(t).is_integer() for t in ticks)
-    assert charts.loss_axes.get_xlim()[1] > 1.0
+    assert renderer.loss_axes.get_xlim()[1] > 1.0
     charts.reset(10)
-    ticks = charts.accuracy_axes.get_xticks()
-    assert all(float(t).is_integer() for t in ticks) and charts.loss_axes.get_xlim()[1] > 10
+    charts.finish()
+    assert charts.wait_rendered()
+    ticks = renderer.accuracy_axes.get_xticks()
+    assert all(float(t).is_integer() for t in ticks) and renderer.loss_axes.get_xlim()[1] > 10
     assert math.isclose(charts.smoothing, DEFAULT_SMOOTHING)
+
+
+def test_the_figure_is_drawn_off_the_gui_thread_and_shown(charts, qtbot, monkeypatch):
+    import threading
+
+    from digitpad.gui import chart_renderer
+
+    threads = []
+    render = chart_renderer.ChartRenderer.render
+
+    def recording(self, scene):
+        threads.append(threading.current_thread())
+        return render(self, scene)
+
+    monkeypatch.setattr(chart_renderer.ChartRenderer, "render", recording)
+    charts.reset(2)
+    with qtbot.waitSignal(charts.rendered, timeout=10_000):
+        charts.add_training(0.5, 1.0, 0.7)
+        charts.finish()
+    assert threads and threading.main_thread() not in threads
+    assert charts.wait_rendered()  # a resize after the first picture renders a new one
+    image = charts.plot.image
+    ratio = charts.plot.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        round(charts.plot.width() * ratio),
+        round(charts.plot.height() * ratio),
+    )
+
+
+def _pixels_of(image, hex_colour: str) -> int:
+    """How many pixels of ``image`` are (nearly) ``hex_colour``."""
+    from PySide6.QtGui import QColor
+
+    target = QColor(hex_colour)
+    rgba = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    rgba = rgba[:, : image.width() * 4].reshape(image.height(), image.width(), 4).astype(int)
+    near = np.abs(rgba[..., :3] - [target.red(), target.green(), target.blue()]).max(axis=2) < 8
+    return int(near.sum())
+
+
+def test_new_points_are_painted_over_the_frame_without_a_full_draw(charts):
+    from digitpad.gui.chart_renderer import TRAIN_COLOR, VAL_COLOR
+
+    charts.reset(4)
+    charts.add_training(0.1, 2.0, 0.5)
+    charts.finish()
+    assert charts.wait_rendered()
+    orange, blue = (
+        _pixels_of(charts.plot.image, VAL_COLOR),
+        _pixels_of(charts.plot.image, TRAIN_COLOR),
+    )
+    drawn = charts.renderer().full_draws
+    # Within the ranges: blitted over the saved frame.
+    charts.add_training(0.2, 1.5, 0.6)
+    charts.add_validation(1.0, 1.2, 0.7)
+    charts.finish()
+    assert charts.wait_rendered()
+    assert charts.renderer().full_draws == drawn
+    assert _pixels_of(charts.plot.image, VAL_COLOR) > orange
+    assert _pixels_of(charts.plot.image, TRAIN_COLOR) > blue
+    # A loss above the top of the axes moves the range: the frame is drawn again.
+    charts.add_training(0.3, 5.0, 0.6)
+    charts.finish()
+    assert charts.wait_rendered()
+    assert charts.loss_limits[1] > 5.0
+    assert charts.renderer().full_draws == drawn + 1
+
+
+def test_the_render_thread_skips_to_the_newest_job_of_a_key():
+    import threading
+
+    from digitpad.gui.chart_renderer import RenderThread
+
+    thread = RenderThread(name="test-renderer")
+    gate = threading.Event()
+    ran = []
+    thread.submit("a", gate.wait)
+    for value in range(5):
+        thread.submit("b", lambda value=value: ran.append(value))
+    gate.set()
+    assert thread.wait_idle(10)
+    assert ran == [4]
