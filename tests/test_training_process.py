@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +163,56 @@ def test_a_model_trained_in_the_process_is_saved_there(trainer, user_store):
     with pytest.raises(Exception, match="already exists"):
         model.save(user_store, "from-process", result.meta)
     assert model.save(user_store, "from-process", result.meta, overwrite=True) == folder
+
+
+def _rotated_drawings(per_digit: int = 5):
+    """MNIST test digits turned a quarter turn, labelled: a hand the model cannot read."""
+    from digitpad.data import load_mnist
+    from digitpad.drawings import Drawing, DrawingSet
+
+    test = load_mnist().test
+    images, labels = [], []
+    for digit in (2, 3):
+        for i in np.flatnonzero(test.y == digit)[:per_digit]:
+            images.append(np.rot90(test.images[i]))
+            labels.append(digit)
+    drawings = tuple(Drawing(Path(f"{d}/r{i}.png"), d) for i, d in enumerate(labels))
+    return DrawingSet(np.stack(images).astype(np.float32), np.array(labels), drawings)
+
+
+def test_teaching_runs_in_the_process_saves_there_and_can_be_stopped(trainer, user_store):
+    from digitpad.errors import DigitpadError
+    from digitpad.teach import TeachFinished, TeachProgress, TeachSettings, TeachStarted
+    from digitpad.training.process import TeachRequest, TeachResult
+
+    result = collect(trainer.start_run(TINY, RemoteControl()))[-1]
+    RemoteModel(TINY, result.layers, trainer).save(user_store, "base", result.meta)
+    settings = TeachSettings(steps=40, chunk_steps=10, pool_size=200, replay_size=500)
+    request = TeachRequest(
+        _rotated_drawings(), "base", str(user_store), str(user_store), "base-mine", False, settings
+    )
+    stream = trainer.start_teach(request)
+    with pytest.raises(DigitpadError, match="busy"):  # one thing at a time
+        trainer.start_run(TINY, RemoteControl())
+    messages = collect(stream, until=lambda m: isinstance(m, TeachResult))
+    assert isinstance(messages[0], TeachStarted)
+    assert [m.step for m in messages if isinstance(m, TeachProgress)] == [10, 20, 30, 40]
+    finished = messages[-1].finished
+    assert isinstance(finished, TeachFinished) and finished.ok and finished.model is None
+    taught = load_predictor(finished.path)
+    assert taught.name == "base-mine" and taught.meta["taught"]["base"] == "base"
+
+    # Stopped at its first progress: the process saves nothing, and trains again after.
+    request = replace(request, name="never")
+    stream = trainer.start_teach(request)
+    messages = collect(
+        stream,
+        until=lambda m: isinstance(m, TeachResult),
+        on=lambda m: isinstance(m, TeachProgress) and stream.cancel(),
+    )
+    assert messages[-1].finished.status == "cancelled"
+    assert not (Path(user_store) / "never").exists()
+    assert isinstance(collect(trainer.start_run(TINY, RemoteControl()))[-1], RunResult)
 
 
 def test_a_dead_process_is_described_in_one_line():

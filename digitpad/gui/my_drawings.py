@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from digitpad.data import Mnist
     from digitpad.inference import Predictor
     from digitpad.teach import TeachFinished
+    from digitpad.training.process import TrainerProcess
 
 THUMBNAIL_SCALE = 3
 _WRONG_COLOUR = QColor(214, 69, 65)
@@ -98,7 +99,8 @@ class DrawingListModel(QAbstractListModel):
 
 
 class TeachWorker(QThread):
-    """Runs ``digitpad.teach.teach`` in its own thread.
+    """Runs ``digitpad.teach.teach``: in the app's training process when there is one (so the
+    window's process never imports TensorFlow), otherwise in this thread (tests, scripts).
 
     Signals, delivered to the GUI thread: ``progressed`` for each TeachStarted, TeachProgress and
     TeachValidated; ``result`` once with the TeachFinished (completed or cancelled; the model
@@ -119,6 +121,7 @@ class TeachWorker(QThread):
         name: str | None = None,
         data_loader: Callable[[], Mnist] | None = None,
         settings: Any = None,
+        trainer: TrainerProcess | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -131,6 +134,7 @@ class TeachWorker(QThread):
         self._name = name
         self._load = data_loader
         self._settings = settings
+        self._trainer = trainer
         self._control = TeachControl()
 
     def stop(self) -> None:
@@ -149,6 +153,9 @@ class TeachWorker(QThread):
             self.done.emit()
 
     def _teach(self) -> None:
+        if self._trainer is not None:
+            self._teach_in_process(self._trainer)
+            return
         from digitpad import teach
         from digitpad.data import load_mnist
         from digitpad.paths import user_store_dir
@@ -174,6 +181,37 @@ class TeachWorker(QThread):
                     self.progressed.emit(event)
         finally:
             events.close()
+
+    def _teach_in_process(self, trainer: TrainerProcess) -> None:
+        from digitpad.paths import user_store_dir
+        from digitpad.training.process import RunFailed, TeachRequest, TeachResult, report_bug
+
+        request = TeachRequest(
+            self._drawings,
+            base=self._base,
+            user_store=self._store,
+            store=str(user_store_dir(self._store)),
+            name=self._name,
+            overwrite=True,
+            settings=self._settings,
+        )
+        stream = trainer.start_teach(request)
+        asked_to_stop = False
+        while True:
+            if self._control.cancelled and not asked_to_stop:
+                stream.cancel()
+                asked_to_stop = True
+            message = stream.next(timeout=0.1)  # raises TrainerDied, a DigitpadError
+            if message is None:
+                continue
+            if isinstance(message, TeachResult):
+                self.result.emit(message.finished)
+                return
+            if isinstance(message, RunFailed):
+                if message.details:
+                    report_bug(message.details)
+                raise DigitpadError(message.message)
+            self.progressed.emit(message)
 
 
 class MyDrawingsView(QWidget):
@@ -201,6 +239,9 @@ class MyDrawingsView(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.trainer: Callable[[], TrainerProcess | None] = lambda: None
+        """Where teaching runs: the app's training process (set by the window), or None for
+        a thread of this process."""
         self.folder = folder or DrawingFolder()
         self._store = store
         self._load = data_loader
@@ -360,6 +401,7 @@ class MyDrawingsView(QWidget):
             store=self._store,
             data_loader=self._load,
             settings=self._settings,
+            trainer=self.trainer(),
             parent=self,
         )
         self.worker.progressed.connect(self._on_event)

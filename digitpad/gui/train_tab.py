@@ -393,6 +393,11 @@ class TrainTab(QWidget):
 
     # --- running ------------------------------------------------------------------------
 
+    @property
+    def training_process(self) -> TrainerProcess | None:
+        """The app's training process (None: runs train in a thread of this process)."""
+        return self._trainer
+
     def use_training_process(self, trainer: TrainerProcess | None = None) -> None:
         """Train in a process of its own from now on (``trainer``, or a new one for this tab's
         data), kept warm for the form's settings; :meth:`shutdown` ends it."""

@@ -16,10 +16,12 @@ GIL for a compile, and a crashed or killed trainer costs one line of text, not t
 
 Messages, app to process: ``("warm", config, loader)``, ``("start", config, loader, state)``
 (``state``: the control's state, and ``"tensorboard"``, a folder for the run's logs, if any),
-``("control", name, value)``, ``("save", id, SaveRequest)``, ``("quit",)``. Process to app:
-the events, :class:`ControlState`, :class:`RunResult`, :class:`RunFailed`, :class:`Warmed`,
-:class:`SaveReply`. ``loader`` is None (the full MNIST) or a picklable callable returning a
-:class:`~digitpad.data.Mnist` (tests pass a module-level function that loads a subset).
+``("control", name, value)``, ``("save", id, SaveRequest)``, ``("teach", TeachRequest,
+loader)``, ``("quit",)``. Process to app: the events, :class:`ControlState`,
+:class:`RunResult`, :class:`RunFailed`, :class:`Warmed`, :class:`SaveReply`; a teaching run
+sends ``digitpad.teach``'s events and ends with a :class:`TeachResult`. ``loader`` is None
+(the full MNIST) or a picklable callable returning a :class:`~digitpad.data.Mnist` (tests
+pass a module-level function that loads a subset).
 """
 
 from __future__ import annotations
@@ -117,6 +119,29 @@ class SaveReply:
     folder: str | None
     error: str | None
     details: str | None = None
+
+
+@dataclass(frozen=True)
+class TeachRequest:
+    """Fine-tune a stored model on the user's drawings (``digitpad.teach.teach``'s arguments);
+    the taught model is saved in ``store`` by the process."""
+
+    drawings: Any
+    """A :class:`~digitpad.drawings.DrawingSet`."""
+    base: str | None
+    user_store: str | None
+    store: str
+    name: str | None = None
+    overwrite: bool = True
+    settings: Any = None
+    """A :class:`~digitpad.teach.TeachSettings` (None: the defaults)."""
+
+
+@dataclass(frozen=True)
+class TeachResult:
+    """A teaching run's end: its ``TeachFinished`` without the Keras model (it is saved)."""
+
+    finished: Any
 
 
 class TrainerDied(DigitpadError):
@@ -413,6 +438,8 @@ class TrainerProcess:
         logs into; the snapshots the app gets are still only those ``control`` asks for.
         """
         generation = self._current()
+        if generation.running:
+            raise DigitpadError("the training process is busy teaching: start when it is done")
         while not generation.runs.empty():  # e.g. a warm-up's failure nobody read
             generation.runs.get_nowait()
         state = control.begin(generation.send)
@@ -420,6 +447,22 @@ class TrainerProcess:
             state["tensorboard"] = os.fspath(tensorboard)
         generation.running = True
         generation.send(("start", config, self.loader, state))
+        return RunStream(generation)
+
+    def start_teach(self, request: TeachRequest) -> RunStream:
+        """Start teaching the user's handwriting in the process (one thing at a time: raises
+        if a run is under way); read its events from the returned stream, cancel it there."""
+        generation = self._current()
+        if generation.running:
+            raise DigitpadError("training is running: teach when it has finished")
+        while not generation.runs.empty():
+            generation.runs.get_nowait()
+        generation.running = True
+        try:
+            generation.send(("teach", request, self.loader))
+        except BaseException:
+            generation.running = False
+            raise
         return RunStream(generation)
 
     def save(self, request: SaveRequest) -> Future:
@@ -466,6 +509,11 @@ class RunStream:
         self._generation = generation
         self._initial: Layers | None = None
 
+    def cancel(self) -> None:
+        """Ask the run under way to stop (a teaching run: it then saves nothing)."""
+        with contextlib.suppress(OSError, ValueError):
+            self._generation.send(("control", "cancel", None))
+
     def next(self, timeout: float) -> Any:
         """The next message, or None after ``timeout`` seconds; raises :class:`TrainerDied`."""
         try:
@@ -474,7 +522,7 @@ class RunStream:
             return None
         if isinstance(message, TrainerDied):
             raise message
-        if isinstance(message, RunResult | RunFailed):
+        if isinstance(message, RunResult | RunFailed | TeachResult):
             self._generation.running = False
         if isinstance(message, Snapshot):
             if message.initial is None:
@@ -570,6 +618,9 @@ class _Trainer:
                     self._warm(message[1], message[2])
                 elif kind == "start":
                     if self._run(*message[1:]):
+                        return
+                elif kind == "teach":
+                    if self._teach(message[1], message[2]):
                         return
                 elif kind == "save":
                     self._save_in_background(message[1], message[2])
@@ -736,6 +787,48 @@ class _Trainer:
         layers = tuple(dense_weights(finished.model))
         return RunResult(replace(finished, model=None), layers, meta, data_sha256)
 
+    # teaching
+
+    def _teach(self, request: TeachRequest, loader: Loader) -> bool:
+        """One teaching run; True if the app asked to quit meanwhile."""
+        from digitpad import teach
+        from digitpad.store import ModelStore
+
+        control = teach.TeachControl()
+        listener = _ControlListener(self._commands, control, self._during_run)
+        pending, self._later = self._later, []
+        for message in pending:
+            if not listener.handle(message):
+                break
+        listener.start()
+        try:
+            events = teach.teach(
+                request.drawings,
+                self._data_for(loader),
+                base=request.base,
+                user_store=request.user_store,
+                store=ModelStore(request.store),
+                name=request.name,
+                overwrite=request.overwrite,
+                settings=request.settings,
+                control=control,
+            )
+            try:
+                for event in events:
+                    if isinstance(event, teach.TeachFinished):
+                        # Saved here already; the app reads it back with the NumPy predictor.
+                        self.send(TeachResult(replace(event, model=None)))
+                    else:
+                        self.send(event)
+            finally:
+                events.close()
+        except Exception as exc:
+            details = None if isinstance(exc, DigitpadError) else traceback.format_exc()
+            self.send(RunFailed(error_message(exc), details))
+        finally:
+            listener.stop()
+        return listener.quit
+
     # saving
 
     def _save_in_background(self, request_id: int, request: SaveRequest) -> None:
@@ -776,11 +869,10 @@ def _not_started(config: TrainConfig) -> Finished:
 
 
 class _ControlListener:
-    """During a run, applies the app's control messages to the run's TrainControl."""
+    """During a run, applies the app's control messages to the run's control: a TrainControl,
+    or a teaching run's, which only cancels."""
 
-    def __init__(
-        self, commands: Connection, control: TrainControl, other: Callable[[tuple], None]
-    ) -> None:
+    def __init__(self, commands: Connection, control: Any, other: Callable[[tuple], None]) -> None:
         self._commands = commands
         self._control = control
         self._other = other
@@ -817,14 +909,16 @@ class _ControlListener:
             self._other(message)
             return True
         _, name, value = message
-        if name == "pause":
+        if name == "cancel":
+            control.cancel()
+        elif not isinstance(control, TrainControl):
+            pass  # a teaching run is only ever stopped
+        elif name == "pause":
             control.pause()
         elif name == "resume":
             control.resume()
         elif name == "step_epoch":
             control.step_epoch()
-        elif name == "cancel":
-            control.cancel()
         elif name == "learning_rate":
             control.set_learning_rate(value)
         elif name == "snapshot_seconds":
@@ -848,6 +942,8 @@ __all__ = [
     "RunStream",
     "SaveReply",
     "SaveRequest",
+    "TeachRequest",
+    "TeachResult",
     "TrainerDied",
     "TrainerProcess",
     "Warmed",

@@ -35,6 +35,34 @@ def wait_until(condition, timeout: float = TIMEOUT) -> None:
         time.sleep(0.01)
 
 
+def teach_from_the_window(window, saved) -> str | None:
+    """Label a few quarter-turned MNIST digits, press Learn my handwriting; the taught model's
+    name (or the message of what went wrong)."""
+    import numpy as np
+
+    from digitpad.data import load_mnist
+    from digitpad.inference import load_predictor
+    from digitpad.store import find_model
+    from digitpad.teach import TeachSettings
+
+    if saved is None:
+        return None
+    window.load_model_folder(find_model(saved.name))
+    view = window.my_drawings
+    test = load_mnist().test
+    for digit in (2, 3):
+        for i in np.flatnonzero(test.y == digit)[:4]:
+            view.add_drawing(np.rot90(test.images[i]), digit)
+    view._settings = TeachSettings(steps=20, chunk_steps=10, pool_size=200, replay_size=500)
+    done: list = []
+    view.model_taught.connect(done.append)
+    view.start_teaching()
+    wait_until(lambda: view.worker is None)
+    if not done:
+        return view.result_label.text()
+    return load_predictor(done[0]).name
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     settings = QSettings(
@@ -63,6 +91,9 @@ def main() -> None:
     tab.model_saved.connect(saved.append)
     tab.save_model("from-the-window")
     wait_until(lambda: saved or (tab.error_box is not None))
+
+    # Teaching the saved model some drawings goes through the same process.
+    taught = teach_from_the_window(window, saved[0] if saved else None)
 
     tab.tensorboard.set_choice(False)
     tab.form.set_config(TrainConfig(hidden=(16,), epochs=1000, batch_size=50))
@@ -94,6 +125,7 @@ def main() -> None:
         "close_seconds": close_seconds,
         "child_left": child_left,
         "children": len(multiprocessing.active_children()),
+        "taught": taught,
         "tensorboard_runs": sorted(os.listdir(logs)),
         "tensorboard_files": [
             len([f for f in os.listdir(os.path.join(logs, run)) if "tfevents" in f])

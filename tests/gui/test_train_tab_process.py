@@ -190,6 +190,7 @@ def test_the_app_process_never_imports_tensorflow_and_closing_ends_the_trainer()
     assert report["tensorflow"] is False and report["keras"] is False
     assert report["trained"] == 1 and report["accuracy"] > 0.5
     assert report["saved"] == "from-the-window", report["error"]
+    assert report["taught"] == "from-the-window-mine"  # taught in the training process too
     # Every event arrived, in order: Started first, every chunk up to the last step.
     assert report["first"] == "Started"
     assert report["progress_steps"] == list(range(10, report["started_total"] + 1, 10))
