@@ -44,6 +44,21 @@ and validation."""
 
 
 @dataclass(frozen=True)
+class ChartLegend:
+    """The words on the chart: the x axis, and the legend's entries for the four kinds of line
+    (each chunk, smoothed, the fixed images measured as validation, validation)."""
+
+    x_label: str = "epoch"
+    chunks: str = "batches"
+    smoothed: str = "smoothed"
+    measured: str = "training images"
+    validation: str = "validation"
+
+    def entries(self) -> tuple[str, str, str, str]:
+        return (self.chunks, self.smoothed, self.measured, self.validation)
+
+
+@dataclass(frozen=True)
 class ChartColours:
     """The palette's colours as hex strings (window, plot area, text, grid)."""
 
@@ -69,6 +84,7 @@ class ChartScene:
     marks: tuple[tuple[float, float], ...] = ()
     """(epoch, learning rate) of each learning-rate change made by hand."""
     colours: ChartColours = ChartColours()
+    legend: ChartLegend = ChartLegend()
 
     @property
     def x_limit(self) -> float:
@@ -87,6 +103,7 @@ class ChartScene:
             self.accuracy_limits,
             self.marks,
             self.colours,
+            self.legend,
         )
 
 
@@ -133,6 +150,7 @@ class ChartRenderer:
         self._frame: tuple | None = None
         self._size: tuple | None = None
         self._colours: ChartColours | None = None
+        self._legend_words = ChartLegend()
         self._background = None
         self.full_draws = 0
 
@@ -161,6 +179,8 @@ class ChartRenderer:
             self.figure.set_layout_engine("constrained")
         if scene.colours != self._colours:
             self._apply_colours(scene.colours)
+        if scene.legend != self._legend_words:
+            self._apply_legend(scene.legend)
         self.loss_axes.set_xlim(0, scene.x_limit)
         # Whole epochs for longer runs; halves or quarters when there are only a few.
         self.accuracy_axes.xaxis.set_major_locator(
@@ -201,6 +221,14 @@ class ChartRenderer:
                     ha="left",
                 )
             )
+
+    def _apply_legend(self, legend: ChartLegend) -> None:
+        self._legend_words = legend
+        self.accuracy_axes.set_xlabel(legend.x_label)
+        for text, words in zip(self.legend.get_texts(), legend.entries(), strict=True):
+            text.set_text(words)
+        # A new width of the legend row: the layout is worked out again.
+        self.figure.set_layout_engine("constrained")
 
     def _apply_colours(self, colours: ChartColours) -> None:
         self._colours = colours

@@ -24,13 +24,14 @@ from digitpad.gui.chart_renderer import (
     TRAIN_COLOR,
     VAL_COLOR,
     ChartColours,
+    ChartLegend,
     ChartRenderer,
     ChartScene,
     render_thread,
 )
 from digitpad.training.events import TRAIN_EVAL_IMAGES
 
-__all__ = ["TRAIN_COLOR", "VAL_COLOR", "TrainingCharts"]
+__all__ = ["TRAIN_COLOR", "VAL_COLOR", "ChartLegend", "TrainingCharts"]
 
 REDRAW_MS = 100
 CAPTION = (
@@ -112,6 +113,7 @@ class TrainingCharts(QWidget):
         self._accuracy_limits = EMPTY_RANGE
         self._marks: list[tuple[float, float]] = []
         self._colours = self._palette_colours()
+        self._legend = ChartLegend()
         self._dirty = False
         self._undrawn = True
 
@@ -172,9 +174,17 @@ class TrainingCharts(QWidget):
 
     # --- data in ------------------------------------------------------------------------
 
-    def reset(self, epochs: int) -> None:
-        """Clear the curves for a new run of ``epochs`` epochs and start redrawing."""
+    def reset(
+        self, epochs: int, legend: ChartLegend | None = None, caption: str | None = None
+    ) -> None:
+        """Clear the curves for a new run of ``epochs`` epochs and start redrawing.
+
+        ``legend`` and ``caption`` name the lines for another kind of run (teaching, say: x in
+        steps); by default, training's."""
         self._epochs = max(1, epochs)
+        self._legend = legend or ChartLegend()
+        self.caption.setText(caption or SHORT_CAPTION)
+        self.caption.setToolTip(CAPTION if caption is None else caption)
         for xs, ys in self._data.values():
             xs.clear()
             ys.clear()
@@ -198,10 +208,11 @@ class TrainingCharts(QWidget):
         train_loss: float = math.nan,
         train_accuracy: float = math.nan,
     ) -> None:
-        """Validation loss and accuracy, and the fixed training images' measured alike."""
+        """Validation loss and accuracy, and the fixed training images' measured alike (NaN:
+        not measured)."""
         self._append("val_loss", epoch, loss)
         self._append("val_accuracy", epoch, accuracy)
-        if math.isfinite(train_loss):
+        if math.isfinite(train_loss) or math.isfinite(train_accuracy):
             self._append("train_eval_loss", epoch, train_loss)
             self._append("train_eval_accuracy", epoch, train_accuracy)
 
@@ -209,6 +220,11 @@ class TrainingCharts(QWidget):
         """A vertical dashed line at ``epoch`` on both axes, labelled with the new rate."""
         self._marks.append((epoch, learning_rate))
         self._dirty = True
+
+    @property
+    def legend(self) -> ChartLegend:
+        """What the lines are called now."""
+        return self._legend
 
     @property
     def learning_rate_marks(self) -> list[tuple[float, float]]:
@@ -259,6 +275,7 @@ class TrainingCharts(QWidget):
             accuracy_limits=self._accuracy_limits,
             marks=tuple(self._marks),
             colours=self._colours,
+            legend=self._legend,
         )
 
     def wait_rendered(self, timeout: float = 10.0) -> bool:
@@ -326,7 +343,8 @@ class TrainingCharts(QWidget):
             return
         needed = max(values) * 1.08 or 1.0
         top = self._loss_limits[1]
-        if needed > top or needed < 0.5 * top:
+        # The first points replace the empty chart's placeholder range whatever their size.
+        if self._loss_limits is EMPTY_RANGE or needed > top or needed < 0.5 * top:
             self._loss_limits = (0.0, needed)
 
     def _clamp_accuracy(self) -> None:

@@ -198,6 +198,8 @@ class MainWindow(QMainWindow):
         self.draw_tab.selection_changed.connect(self._drawing_to_network)
         # Teaching is training: it runs in the training process too, when there is one.
         self.my_drawings.trainer = lambda: self.train_tab.training_process
+        self.my_drawings.teach_progressed.connect(self.train_tab.show_teaching)
+        self.my_drawings.teaching_ended.connect(self.train_tab.teaching_ended)
         self.my_drawings.model_taught.connect(self._on_model_taught)
         self.my_drawings.use_model.connect(self.load_model_folder)  # "Use <base> again"
         self.my_drawings.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))

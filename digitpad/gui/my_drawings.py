@@ -220,11 +220,15 @@ class MyDrawingsView(QWidget):
     ``folder`` is where drawings live (default: the user's); ``store`` the user's model store
     folder. Call :meth:`set_predictor` with the current model and its name or folder.
     Signals: ``counts_changed(list)`` (drawings per digit, after any change),
+    ``teach_progressed(object)`` (each event of a teaching run, for the Train tab's curves),
+    ``teaching_ended(str)`` (how the run ended, in words),
     ``model_taught(str)`` (the folder of a newly saved taught model), ``use_model(str)`` (the
     folder of the base or the taught model, chosen with the switch button), ``message(str)``.
     """
 
     counts_changed = Signal(list)
+    teach_progressed = Signal(object)
+    teaching_ended = Signal(str)
     model_taught = Signal(str)
     use_model = Signal(str)
     message = Signal(str)
@@ -429,6 +433,7 @@ class MyDrawingsView(QWidget):
     def _on_event(self, event: object) -> None:
         from digitpad import teach
 
+        self.teach_progressed.emit(event)
         if isinstance(event, teach.TeachStarted):
             self.progress.setRange(0, event.total_steps)
             held = sum(event.held_out_counts)
@@ -509,6 +514,7 @@ class MyDrawingsView(QWidget):
         self.worker = None
         self.progress.hide()
         self._update_buttons()
+        self.teaching_ended.emit(self.result_label.text())
 
     # --- display ----------------------------------------------------------------------------
 

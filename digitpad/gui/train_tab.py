@@ -15,6 +15,7 @@ run's :class:`~digitpad.training.TrainControl`), so training pays nothing when n
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +64,12 @@ from digitpad.run_description import describe_run
 from digitpad.runs import plural
 from digitpad.training.events import Outcome
 from digitpad.training.process import RemoteModel
+
+TEACHING_CAPTION = (
+    "Teaching your handwriting (My drawings): blue, the batches it learns from (your drawings, "
+    "augmented, mixed with MNIST); squares, your held-out drawings it never learns from; "
+    "orange, MNIST validation images: what it must not forget."
+)
 
 if TYPE_CHECKING:
     from digitpad.config import TrainConfig
@@ -609,6 +616,49 @@ class TrainTab(QWidget):
             saturated_share=event.saturated_share,
             config=config,
         )
+
+    # --- teaching (runs from My drawings; its curves are shown here) ----------------------
+
+    def show_teaching(self, event: object) -> None:
+        """Draw a teaching run's curves (``digitpad.teach`` events): loss and accuracy on the
+        batches of the user's drawings, then the held-out drawings and MNIST validation."""
+        from digitpad import teach
+
+        if self._closing or self.is_running:
+            return  # a training run owns the charts
+        if isinstance(event, teach.TeachStarted):
+            from digitpad.gui.charts import ChartLegend
+
+            legend = ChartLegend(
+                x_label="teaching step",
+                chunks="batches (your drawings + MNIST)",
+                measured="your held-out drawings",
+                validation="MNIST validation",
+            )
+            self.charts.reset(event.total_steps, legend, TEACHING_CAPTION)
+            self.progress.setRange(0, event.total_steps)
+            self.progress.setValue(0)
+            self.notice.show_message("info", f"Teaching {event.base} your handwriting…")
+            self._log("")
+            self._log(
+                f"teaching {event.base}: {sum(event.train_counts)} drawings, "
+                f"{sum(event.held_out_counts)} held out"
+            )
+        elif isinstance(event, teach.TeachProgress):
+            self.progress.setValue(event.step)
+            self.charts.add_training(event.step, event.loss, event.personal_accuracy)
+        elif isinstance(event, teach.TeachValidated):
+            held_out = math.nan if event.personal_accuracy is None else event.personal_accuracy
+            mnist = event.mnist_accuracy
+            self.charts.add_validation(event.step, math.nan, mnist, math.nan, held_out)
+
+    def teaching_ended(self, message: str) -> None:
+        """A teaching run ended (``message`` says how); the curves stay until the next run."""
+        if self._closing or self.is_running:
+            return
+        self.charts.finish()
+        self.notice.show_message("info", message)
+        self._log(message)
 
     def show_model(self, predictor: Predictor | None) -> None:
         """The app's current model is now ``predictor``: between runs, the heading and the

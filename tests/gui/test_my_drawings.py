@@ -97,3 +97,28 @@ def test_stopping_a_run_saves_nothing(view, qtbot, user_store):
     qtbot.waitUntil(lambda: view.worker is None, timeout=120_000)
     assert ModelStore(user_store).names() == []
     assert view.result_label.text().startswith("Stopped")
+
+
+def test_teaching_curves_show_on_the_train_tab(drawings_window, qtbot):
+    win = drawings_window
+    view = win.my_drawings
+    view._settings = TINY
+    for digit in (1, 4, 7, 1, 4, 7):
+        view.add_drawing(stroke_canvas(digit), digit)
+    view.set_predictor(load_predictor(), "default")
+    charts = win.train_tab.charts
+    with qtbot.waitSignal(view.teaching_ended, timeout=120_000):
+        view.start_teaching()
+    lines = charts.line_data()
+    # One point per chunk of 5 steps, x in teaching steps; MNIST validation at each chunk.
+    assert list(lines["loss_raw"][0]) == [5, 10, 15, 20]
+    assert list(lines["val_accuracy"][0]) == [5, 10, 15, 20]
+    assert all(0.0 <= a <= 1.0 for a in lines["val_accuracy"][1])
+    assert charts.legend.x_label == "teaching step" and charts.epochs == 20
+    assert "MNIST" in charts.legend.validation
+    # The Train tab says how the run ended, as My drawings does.
+    assert win.train_tab.notice.text.text() == view.result_label.text()
+    assert "MNIST" in view.result_label.text()
+    # The next training run speaks of epochs again.
+    win.train_tab.charts.reset(3)
+    assert charts.legend.x_label == "epoch"
