@@ -24,20 +24,20 @@ def xla_cache_dir() -> Path:
     return base / "digitpad" / "xla"
 
 
-ONE_THREAD_BELOW = 400_000
-"""Networks with fewer weights than this train faster on one intra-op thread: their products
-are too small to split over two cores (``tutorial``, 159,010 weights: +23% steady speed), while
-bigger ones (``best``, 1.28 million) are as fast or faster on two."""
-
-
 def threads_for(config: TrainConfig) -> int:
-    """The intra-op thread count to train ``config`` with (0: TensorFlow's default)."""
+    """The intra-op thread count to train ``config`` with (0: TensorFlow's default, one per
+    core), unless ``DIGITPAD_TRAIN_THREADS`` says otherwise.
+
+    Measured on the 2-core machine with nothing else running (tutorial's loop, 4 epochs, fresh
+    processes in turn, three each; benchmarks/README.md "start_latency.py"): two threads beat
+    one for every shape, 784-50-30-10 by ~35%, ``tutorial`` (784-200-10) by ~40% and ``best``
+    (800-800) by ~75%. One thread won (+23% on ``tutorial``) only while other programs kept the
+    cores busy; a user's machine is mostly idle, so every shape gets all cores, and a change of
+    shape never has to replace a warm process for another thread count.
+    """
+    del config  # one answer for every shape today; the question stays per shape
     override = os.environ.get(THREADS_ENV)
-    if override:
-        return int(override)
-    widths = (784, *config.hidden, 10)
-    weights = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
-    return 1 if weights < ONE_THREAD_BELOW else 0
+    return int(override) if override else 0
 
 
 def configure_tensorflow(threads: int = 0) -> None:
