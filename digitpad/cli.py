@@ -260,6 +260,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
     # for that costs up to tens of milliseconds per stroke when training keeps the cores busy.
     # Must be set before NumPy is first imported, which the GUI import below does.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from digitpad.memory import return_big_blocks_to_the_system
+
+    return_big_blocks_to_the_system()
     if _no_display():
         raise DigitpadError(
             "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "

@@ -23,10 +23,12 @@ CORE = [
     "hidden_map",
     "image_files",
     "inference",
+    "memory",
     "model",
     "network_summary",
     "paths",
     "preprocess",
+    "priority",
     "progress",
     "robustness",
     "run_description",
@@ -76,6 +78,8 @@ CANVAS_PATH = [
     "robustness",
     "progress",
     "drawings",
+    "memory",
+    "priority",
 ]
 
 
@@ -108,3 +112,37 @@ def test_views_can_import_training_events_without_the_engine():
     loaded = modules_loaded_by("import digitpad.training.events, digitpad.gui.inside_view")
     assert "digitpad.training.engine" not in loaded and "digitpad.training.loop" not in loaded
     assert "tensorflow" not in loaded
+
+
+def test_the_window_process_returns_big_freed_blocks_to_the_system():
+    # In a fresh Python: the setting is process-wide.
+    code = "import sys; from digitpad.memory import return_big_blocks_to_the_system as r;print(r())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    expected = "True" if sys.platform.startswith("linux") else "False"
+    assert done.stdout.strip() == expected
+
+
+def test_a_background_thread_can_step_aside_for_the_window():
+    import os
+    import threading
+
+    from digitpad.priority import lower_thread_priority
+
+    seen = []
+
+    def work() -> None:
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        lowered = lower_thread_priority(5)
+        after = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        seen.append((lowered, before, after))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    lowered, before, after = seen[0]
+    if sys.platform.startswith("linux"):
+        assert lowered and after == min(19, before + 5)
+        # Only that thread: this one keeps its priority.
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+    else:
+        assert not lowered
