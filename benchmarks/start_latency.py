@@ -7,14 +7,20 @@ meets it. Prints a table and, on its last line, one JSON object.
 - ``warm_start_to_progress_s``: a second run of the same shape, Start to the first Progress.
 - ``longest_stall_ms`` / ``p99_stall_ms``: gaps of a 10 ms QTimer from the window's first
   show to the end of the first run (the launch, the trainer's start-up and warm-up, the first
-  Start and the whole run); ``..._all`` the same to the end of the benchmark.
+  Start and the whole run); ``..._all`` the same to the end of the benchmark, leaving out the
+  throughput rounds (see below).
 - ``best_start_to_progress_s``: the form switched to ``best`` (2 epochs), then Start after
   ``--start-after`` s again (the warm process prepares the new shape in the background).
 - ``app_rss_mb``: the app's resident memory after that ``best`` run; ``trainer_peak_rss_mb``
   the largest peak (VmHWM) of the training processes.
-- ``throughput_ratio``: the median steady samples/s of the runs in the window (the first, the
-  warm one and ``--rounds`` more) over the median of ``--rounds`` plain in-process ``train()``
-  runs of the same config (as the CLI trains) in fresh Pythons, alternating with them.
+- ``throughput_ratio``: the median steady samples/s of ``--rounds`` runs in the window over the
+  median of ``--rounds`` plain in-process ``train()`` runs of the same config (as the CLI
+  trains) in fresh Pythons, alternating with them (the first and warm runs' figures are listed
+  in ``process_samples_per_s_runs`` too, first).
+- ``throughput_ratio_to_window_thread``: the same median over that of a window that trains in a
+  thread of its own process (as digitpad did before the training process; a fresh Python each
+  round): what moving training out of the window's process cost or gained, the GUI's own work
+  (about 0.2 of a core while the curves move) weighing on both.
 - ``tensorflow_in_app``: whether the app's process imported TensorFlow (it must not).
 
     .venv/bin/python benchmarks/start_latency.py [--epochs 10] [--start-after 10]
@@ -74,12 +80,29 @@ def in_process_rate(epochs: int) -> float:
     return float(done.stdout.split()[-1])
 
 
+def thread_window_rate(epochs: int) -> float:
+    """Steady samples/s of the same config trained in a window's thread (a fresh Python)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--thread-window", "--epochs", str(epochs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.split()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--start-after", type=float, default=10.0)
     parser.add_argument("--best-epochs", type=int, default=2)
     parser.add_argument("--nice", type=int, default=None, help="the trainer's niceness")
+    parser.add_argument(
+        "--thread-window",
+        action="store_true",
+        help="(used by the rounds) one run in a window that trains in a thread of its own "
+        "process, as digitpad did before the training process; prints its samples/s",
+    )
     parser.add_argument(
         "--rounds",
         type=int,
@@ -118,8 +141,9 @@ def main() -> None:
     window.show()
     window.tabs.setCurrentWidget(tab)
     nice = NICE if args.nice is None else args.nice
-    # As run_app does, after the window is up.
-    QTimer.singleShot(0, lambda: tab.use_training_process(TrainerProcess(nice=nice)))
+    if not args.thread_window:
+        # As run_app does, after the window is up.
+        QTimer.singleShot(0, lambda: tab.use_training_process(TrainerProcess(nice=nice)))
 
     stamps: list[tuple[float, float]] = []
     clock = QElapsedTimer()
@@ -190,6 +214,13 @@ def main() -> None:
             "end": ended,
         }
 
+    if args.thread_window:
+        rate = run(time.perf_counter() + 0.5)["rate"]
+        ticker.stop()
+        window.close()
+        print(rate)
+        return
+
     loop_until(lambda: time.perf_counter() >= LAUNCHED + args.start_after - 0.5)
     rss_before = rss_mb()
     first = run(LAUNCHED + args.start_after)
@@ -202,10 +233,16 @@ def main() -> None:
     warm = run(time.perf_counter() + 1.0)
     # Throughput varies 15% from run to run on this VM: rounds alternate a plain in-process
     # train() (a fresh Python, while the window waits idle) with a run in the window.
-    inline_rates, process_rates = [], [first["rate"], warm["rate"]]
+    # The 10 ms ticker wakes the GUI thread a hundred times a second, which the app itself
+    # never does, and each wake-up preempts the niced trainer: it is off for these rounds.
+    ticker.stop()
+    inline_rates, thread_rates, process_rates = [], [], [first["rate"], warm["rate"]]
     for _ in range(args.rounds):
         inline_rates.append(in_process_rate(args.epochs))
+        thread_rates.append(thread_window_rate(args.epochs))
         process_rates.append(run(time.perf_counter() + 1.0)["rate"])
+    clock.restart()
+    ticker.start()
 
     tab.form.set_config(preset("best").replace(epochs=args.best_epochs))
     best = run(time.perf_counter() + args.start_after)
@@ -216,7 +253,10 @@ def main() -> None:
     ticker.stop()
     window.close()
 
-    process_rate, inline = statistics.median(process_rates), statistics.median(inline_rates)
+    # The rounds alone: runs in like conditions, alternating (the first two are reported too).
+    process_rate = statistics.median(process_rates[2:])
+    inline = statistics.median(inline_rates)
+    in_thread = statistics.median(thread_rates)
     result = {
         "first_start_to_progress_s": round(first["to_progress"], 3),
         "first_start_to_finished_s": round(first["to_finished"], 3),
@@ -240,7 +280,10 @@ def main() -> None:
         "process_samples_per_s": round(process_rate),
         "in_process_samples_per_s": round(inline),
         "throughput_ratio": round(process_rate / inline, 3),
+        "window_thread_samples_per_s": round(in_thread),
+        "throughput_ratio_to_window_thread": round(process_rate / in_thread, 3),
         "process_samples_per_s_runs": [round(r) for r in process_rates],
+        "window_thread_samples_per_s_runs": [round(r) for r in thread_rates],
         "in_process_samples_per_s_runs": [round(r) for r in inline_rates],
         "tensorflow_in_app": tensorflow_in_app,
         "load_average": os.getloadavg()[0],

@@ -6,8 +6,8 @@ from its heaps, where freed memory mostly stays with the process. The window all
 such blocks that live briefly (each chart image, the weight snapshots of a run, the batches of
 the evaluations), in several threads, each with its own heap: measured with
 benchmarks/start_latency.py, the app grew to 420-450 MB after a ``best`` run with the moving
-threshold and stayed at 310 MB with it fixed. Only for the window's process: the training
-process allocates its big buffers once and reuses them, and keeps glibc's defaults.
+threshold and stayed at 310 MB with it fixed. The training process lives as long and frees the
+epochs, snapshots and evaluations of each run: it does the same.
 """
 
 from __future__ import annotations
