@@ -125,6 +125,7 @@ def main() -> None:
 
     from digitpad.config import preset
     from digitpad.gui import main_window
+    from digitpad.gui.app import TRAINER_START_DELAY_MS
     from digitpad.gui.main_window import MainWindow
 
     # Closing with an unsaved run asks Save/Discard/Cancel: a benchmark answers Discard.
@@ -143,7 +144,9 @@ def main() -> None:
     nice = NICE if args.nice is None else args.nice
     if not args.thread_window:
         # As run_app does, after the window is up.
-        QTimer.singleShot(0, lambda: tab.use_training_process(TrainerProcess(nice=nice)))
+        QTimer.singleShot(
+            TRAINER_START_DELAY_MS, lambda: tab.use_training_process(TrainerProcess(nice=nice))
+        )
 
     stamps: list[tuple[float, float]] = []
     clock = QElapsedTimer()
