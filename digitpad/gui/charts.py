@@ -34,6 +34,7 @@ from digitpad.training.events import TRAIN_EVAL_IMAGES
 __all__ = ["TRAIN_COLOR", "VAL_COLOR", "ChartLegend", "TrainingCharts"]
 
 REDRAW_MS = 100
+FIRST_RENDER_DELAY_MS = 250
 CAPTION = (
     "Faint blue: each chunk of training batches as trained (dropout and augmentation on); "
     f"bold: the same, smoothed. Squares: {TRAIN_EVAL_IMAGES:,} fixed training images "
@@ -369,10 +370,16 @@ class TrainingCharts(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._undrawn = True
-        self._redraw_if_dirty()
+        if self.plot.image is not None or self._renderer is not None:
+            self._redraw_if_dirty()  # else the first picture, due shortly, has the new size
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        if self.plot.image is None and self._renderer is None:
+            # The first picture builds the figure (~200 ms of Python on the render thread):
+            # after the window's first paint, not competing with it for the interpreter.
+            QTimer.singleShot(FIRST_RENDER_DELAY_MS, self._redraw_if_dirty)
+            return
         self._redraw_if_dirty()  # what arrived while hidden
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
