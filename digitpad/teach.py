@@ -35,10 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from digitpad.data import Mnist
+from digitpad.data import Mnist, Split
 from digitpad.drawings import DEFAULT_HOLDOUT, DrawingSet, holdout_split
 from digitpad.errors import DigitpadError
 from digitpad.evaluation import evaluate_probabilities
+from digitpad.handwriting_style import estimate_style, mnist_reference, render_in_style
 from digitpad.inference import Predictor, predictor_from_folder
 from digitpad.store import ModelStore, check_name, find_model
 
@@ -73,9 +74,20 @@ class TeachSettings:
     share_per_digit: float = SHARE_PER_DIGIT
     augment_strength: float = 1.0
     """``digitpad.augment`` strength for the drawings' variants."""
-    blend_steps: tuple[float, ...] = (0.7, 0.8, 0.9, 1.0)
+    style_replay: int = 2048
+    """MNIST training images redrawn in the writer's estimated style (slant, width, pen;
+    ``digitpad.handwriting_style``) and replayed with their true labels (0: none)."""
+    guard_images: int = 1000
+    """MNIST validation images of the digits not taught, redrawn in the writer's style, that
+    the blend must read no worse than the base does (see ``_FineTuner.blend_back``)."""
+    style_share: float = 0.5
+    """Share of the replayed part of each batch taken from the style-redrawn images."""
+    blend_steps: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     """Shares of the fine-tuned change tried when blending back toward the base (see
     ``_FineTuner.blend_back``); (1.0,) keeps the fine-tuned weights as they are."""
+    mnist_budget: float | None = 0.001
+    """Accuracy on MNIST's validation split the blend may lose against the base (0.001 is
+    0.1 points); None: choose the blend on the training drawings alone."""
     train_layers: int = 0
     """Fine-tune only the last this many Dense layers (0: all of them)."""
     holdout: float = DEFAULT_HOLDOUT
@@ -98,6 +110,10 @@ class TeachSettings:
             "augment_strength": 0 <= self.augment_strength <= 2,
             "train_layers": 0 <= self.train_layers <= 16,
             "blend_steps": bool(self.blend_steps) and all(0 < a <= 1 for a in self.blend_steps),
+            "style_replay": 0 <= self.style_replay <= 1_000_000,
+            "style_share": 0 <= self.style_share <= 1,
+            "guard_images": self.guard_images >= 0,
+            "mnist_budget": self.mnist_budget is None or 0 <= self.mnist_budget <= 1,
             "holdout": 0 <= self.holdout < 1,
             "chunk_steps": 1 <= self.chunk_steps <= 10_000,
             "validation_images": self.validation_images >= 0,
@@ -284,7 +300,9 @@ def teach(
         yield TeachFinished("cancelled", f"stopped at step {step}: nothing saved", base_name)
         return
     train_set = drawings.subset(train_idx)
-    alpha = tuner.blend_back(predictor, train_set, settings.blend_steps)
+    alpha = tuner.blend_back(
+        predictor, train_set, settings.blend_steps, settings.mnist_budget, data.val
+    )
     model = tuner.model
     after = _scores(tuner.predictor(predictor), drawings, held_idx, data)
     held = set(held_idx.tolist())
@@ -299,6 +317,7 @@ def teach(
     meta = _meta(predictor, folder, drawings, train_idx, held_idx, before, after, data, settings)
     meta["teach_seconds"] = round(seconds, 3)
     meta["taught"]["blend"] = alpha
+    meta["taught"]["style"] = tuner.style.as_dict()
     path = None
     if store is not None and name is not None:
         path = store.save(name, model, meta, overwrite=overwrite)
@@ -450,7 +469,6 @@ class _FineTuner:
         replay = data.train.rows(picks)
         if settings.replay_augment:
             replay = augment_batch(replay.reshape(-1, 28, 28), rng).reshape(len(picks), -1)
-        self._x = tf.constant(np.concatenate([pool.reshape(len(pool), -1), replay]))
         # Replay targets: the base model's own answers (distillation), blended with the true
         # labels. Matching the base's full distribution on MNIST keeps far more of what it knew
         # than the labels alone, which a few hundred steps can satisfy with a different function.
@@ -459,10 +477,40 @@ class _FineTuner:
             settings.distill * base_probabilities
             + (1 - settings.distill) * np.eye(10, dtype=np.float32)[data.train.y[picks]]
         )
+        # Style replay: other MNIST digits, all ten classes, redrawn with the writer's slant,
+        # width and pen, with their true labels (the base may misread them: that is the point).
+        # It teaches the writer's global habits on every digit, also the ones not drawn, so
+        # teaching only 4s does not leave the writer's slanted 9s to chance.
+        self.style = estimate_style(drawings.images, drawings.labels, mnist_reference(data.train))
+        styled = np.zeros((0, replay.shape[1]), np.float32)
+        styled_labels = np.zeros(0, np.int64)
+        if settings.style_replay and settings.style_share > 0 and not self.style.is_plain:
+            others = rng.choice(len(data.train), min(settings.style_replay, len(data.train)), False)
+            styled = render_in_style(data.train.rows(others), self.style, rng)
+            styled_labels = data.train.y[others]
         personal_targets = np.eye(10, dtype=np.float32)[pool_labels]
-        self._y = tf.constant(np.concatenate([personal_targets, replay_targets]).astype(np.float32))
+        self._x = tf.constant(np.concatenate([pool.reshape(len(pool), -1), replay, styled]))
+        self._y = tf.constant(
+            np.concatenate(
+                [personal_targets, replay_targets, np.eye(10, dtype=np.float32)[styled_labels]]
+            ).astype(np.float32)
+        )
         self._replay_offset = len(pool)
         self._replay_count = len(picks)
+        self._styled_offset = len(pool) + len(picks)
+        self._styled_count = len(styled)
+        self._styled = round(self._replay * settings.style_share) if len(styled) else 0
+        # The digits not taught, redrawn in the writer's style from MNIST's validation split:
+        # a stand-in for the writer's own drawings of them, which the blend must not make worse.
+        untaught = np.flatnonzero(~np.isin(data.val.y, taught))[: settings.guard_images]
+        if self.style.is_plain or len(untaught) == 0:
+            self.guard = (np.zeros((0, replay.shape[1]), np.float32), np.zeros(0, np.int64))
+        else:
+            guard_rng = np.random.default_rng([settings.seed, 23])
+            self.guard = (
+                render_in_style(data.val.rows(untaught), self.style, guard_rng),
+                data.val.y[untaught],
+            )
         self._rng = rng
         self._batch = settings.batch_size
         val = data.val if len(data.val) else data.test
@@ -525,8 +573,12 @@ class _FineTuner:
         for d, members in enumerate(self._by_digit):
             mask = digit == d
             personal[mask] = rng.choice(members, int(mask.sum()))
-        replay = self._replay_offset + rng.integers(self._replay_count, size=(steps, self._replay))
-        batches = np.concatenate([personal, replay], axis=1).astype(np.int32)
+        plain = self._replay - self._styled
+        replay = self._replay_offset + rng.integers(self._replay_count, size=(steps, plain))
+        styled = self._styled_offset + rng.integers(
+            max(self._styled_count, 1), size=(steps, self._styled)
+        )
+        batches = np.concatenate([personal, replay, styled], axis=1).astype(np.int32)
         loss, hits = self._run_chunk(self._x, self._y, self._tf.constant(batches))
         return float(loss) / steps, float(hits) / steps
 
@@ -539,40 +591,78 @@ class _FineTuner:
         return float(np.mean(logits.argmax(axis=1) == self._y_val))
 
     def blend_back(
-        self, base: Predictor, drawings: DrawingSet, choices: tuple[float, ...]
+        self,
+        base: Predictor,
+        drawings: DrawingSet,
+        choices: tuple[float, ...],
+        budget: float | None,
+        validation: Split,
     ) -> float:
-        """Move the weights back toward the base's as far as the training drawings allow.
+        """Move the weights back toward the base's as far as MNIST needs, and no further.
 
         Weight-space interpolation between a fine-tuned model and its start (WiSE-FT, Wortsman
         et al. 2022) keeps more of the start's accuracy on its own data than the fine-tuned end
-        point, and most of the new skill. The smallest share of the change in ``choices`` that
-        still reads every training drawing the full change reads is kept (only training
-        drawings decide: the held-out ones stay unseen). Returns that share.
+        point, and most of the new skill. Kept: the largest share of the change in ``choices``
+        whose accuracy on MNIST's validation split (never the test set) is within ``budget`` of
+        the base's, and which reads every training drawing the full change reads; if none is,
+        the share with the best validation accuracy. With no budget or no validation split the
+        smallest share that reads those drawings is kept (only training drawings decide: the
+        held-out ones stay unseen). Returns that share.
         """
         from digitpad.model import dense_weights
 
         tuned = dense_weights(self.model)
         images = drawings.images.reshape(len(drawings), -1)
 
-        def blended(alpha: float) -> list[np.ndarray]:
-            return [
-                alpha * new + (1 - alpha) * old
-                for pair_new, pair_old in zip(tuned, base.layers, strict=True)
-                for new, old in zip(pair_new, pair_old, strict=True)
+        def blended(alpha: float) -> Predictor:
+            pairs = [
+                tuple(alpha * new + (1 - alpha) * old for new, old in zip(pn, po, strict=True))
+                for pn, po in zip(tuned, base.layers, strict=True)
             ]
+            return Predictor(pairs, base.activation)
 
-        def right(weights: list[np.ndarray]) -> np.ndarray:
-            pairs = list(zip(weights[0::2], weights[1::2], strict=True))
-            answers = Predictor(pairs, base.activation).logits(images).argmax(axis=1)
-            return answers == drawings.labels
+        def right(model: Predictor) -> np.ndarray:
+            return model.logits(images).argmax(axis=1) == drawings.labels
+
+        def keep(alpha: float, model: Predictor) -> float:
+            self.model.set_weights([array for pair in model.layers for array in pair])
+            return alpha
 
         target = right(blended(1.0))
-        for alpha in sorted(choices):
-            weights = blended(alpha)
-            if alpha >= 1.0 or np.all(right(weights) >= target):
-                self.model.set_weights(weights)
-                return alpha
-        return 1.0
+        shares = sorted(choices)
+        guard_x, guard_y = self.guard
+
+        def guarded(model: Predictor) -> bool:
+            """The untaught digits in the writer's style are read no worse than the base."""
+            if len(guard_y) == 0:
+                return True
+            hits = model.logits(guard_x).argmax(axis=1) == guard_y
+            return bool(hits.sum() >= guard_base)
+
+        guard_base = (
+            int((base.logits(guard_x).argmax(axis=1) == guard_y).sum()) if len(guard_y) else 0
+        )
+        if budget is None or len(validation) == 0:
+            for alpha in shares:
+                model = blended(alpha)
+                if alpha >= 1.0 or np.all(right(model) >= target):
+                    return keep(alpha, model)
+            return keep(1.0, blended(1.0))
+
+        val_x, val_y = validation.x, validation.y
+
+        def val_accuracy(model: Predictor) -> float:
+            return float(np.mean(model.logits(val_x).argmax(axis=1) == val_y))
+
+        floor = val_accuracy(base) - budget
+        best = (-1.0, shares[0])
+        for alpha in reversed(shares):
+            model = blended(alpha)
+            score = val_accuracy(model)
+            if score >= floor - 1e-9 and np.all(right(model) >= target) and guarded(model):
+                return keep(alpha, model)
+            best = max(best, (score, alpha))
+        return keep(best[1], blended(best[1]))
 
     def predictor(self, base: Predictor) -> Predictor:
         """A NumPy predictor with the current weights (and the base's activation)."""
