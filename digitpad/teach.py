@@ -85,9 +85,10 @@ class TeachSettings:
     blend_steps: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     """Shares of the fine-tuned change tried when blending back toward the base (see
     ``_FineTuner.blend_back``); (1.0,) keeps the fine-tuned weights as they are."""
-    mnist_budget: float | None = 0.001
-    """Accuracy on MNIST's validation split the blend may lose against the base (0.001 is
-    0.1 points); None: choose the blend on the training drawings alone."""
+    mnist_budget: float | None = 0.002
+    """Share of MNIST's validation images, read right by the base, that the blend may misread
+    (plus one standard error; 0.002 is 0.2 points); None: choose the blend on the training
+    drawings alone."""
     train_layers: int = 0
     """Fine-tune only the last this many Dense layers (0: all of them)."""
     holdout: float = DEFAULT_HOLDOUT
@@ -603,11 +604,12 @@ class _FineTuner:
         Weight-space interpolation between a fine-tuned model and its start (WiSE-FT, Wortsman
         et al. 2022) keeps more of the start's accuracy on its own data than the fine-tuned end
         point, and most of the new skill. Kept: the largest share of the change in ``choices``
-        whose accuracy on MNIST's validation split (never the test set) is within ``budget`` of
-        the base's, and which reads every training drawing the full change reads; if none is,
-        the share with the best validation accuracy. With no budget or no validation split the
-        smallest share that reads those drawings is kept (only training drawings decide: the
-        held-out ones stay unseen). Returns that share.
+        that misreads at most ``budget`` of the MNIST validation images the base reads right
+        (never the test set; plus one standard error, see ``likely_loss``), reads every
+        training drawing the full change reads, and reads the untaught digits redrawn in the
+        writer's style no worse than the base; if none does, the share with the smallest loss.
+        With no budget or no validation split, the smallest share that reads those drawings.
+        The held-out drawings never decide: they stay unseen. Returns the share kept.
         """
         from digitpad.model import dense_weights
 
@@ -650,18 +652,24 @@ class _FineTuner:
             return keep(1.0, blended(1.0))
 
         val_x, val_y = validation.x, validation.y
+        base_right = base.logits(val_x).argmax(axis=1) == val_y
 
-        def val_accuracy(model: Predictor) -> float:
-            return float(np.mean(model.logits(val_x).argmax(axis=1) == val_y))
+        def likely_loss(model: Predictor) -> float:
+            """Share of validation images the base read right and the blend misreads, plus
+            one standard error. Fixes are not subtracted: MNIST's validation images come from
+            the training set's writers, and the test set's (other) writers lost about twice as
+            many images per thousand while gaining fewer (benchmarks/README.md, teach.py)."""
+            now_right = model.logits(val_x).argmax(axis=1) == val_y
+            broken = int(np.sum(base_right & ~now_right))
+            return (broken + math.sqrt(broken)) / len(val_y)
 
-        floor = val_accuracy(base) - budget
-        best = (-1.0, shares[0])
+        best = (math.inf, shares[0])
         for alpha in reversed(shares):
             model = blended(alpha)
-            score = val_accuracy(model)
-            if score >= floor - 1e-9 and np.all(right(model) >= target) and guarded(model):
+            loss = likely_loss(model)
+            if loss <= budget + 1e-12 and np.all(right(model) >= target) and guarded(model):
                 return keep(alpha, model)
-            best = max(best, (score, alpha))
+            best = min(best, (loss, alpha))
         return keep(best[1], blended(best[1]))
 
     def predictor(self, base: Predictor) -> Predictor:
