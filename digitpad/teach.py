@@ -4,13 +4,23 @@ Few-shot fine-tuning of the whole MLP, starting from a stored model's weights:
 
 - the user's drawings (through ``to_mnist``) are each augmented many times
   (``digitpad.augment``), so a handful per digit becomes a few thousand varied images;
-- every batch mixes them with *replay* of MNIST training images (augmented as the base model's
-  own training was), so the network keeps what it knew: without replay, a few hundred steps on
-  one writer's 4s teach it to call everything with a closed loop a 4 (catastrophic forgetting);
+- every batch mixes them with *replay* of MNIST training images, augmented as the base model's
+  own training was, whose targets are the base model's own answers (distillation), so the
+  network keeps what it knew: without replay, a few hundred steps on one writer's 4s teach it
+  to call everything with a closed loop a 4 (catastrophic forgetting);
+- *style replay*: the writer's global habits (slant, width, pen) are measured on their drawings
+  against MNIST's typical digit of each class (``digitpad.handwriting_style``), and other MNIST
+  digits, all ten classes, are redrawn in that style and replayed too: where the base reads one
+  right its answer is kept, where it does not the true label teaches it. So the network meets
+  the writer's slanted 9s even when only 4s were drawn, and keeps its answers there;
 - the drawings' share of each batch grows with the number of digits taught (SHARE_PER_DIGIT
   each), so teaching only 4s does not shift the network's prior toward answering 4;
 - a pull toward the base weights (an L2 penalty on the change, "L2-SP") keeps the network near
-  the solution MNIST found, which is what lets a few hundred steps help without harm.
+  the solution MNIST found, which is what lets a few hundred steps help without harm;
+- at the end the weights are blended back toward the base's (WiSE-FT), as little as MNIST's
+  *validation* split allows: the largest share of the change that misreads at most 0.15% of
+  the validation images the base read right (plus one standard error) and still reads every
+  training drawing. The share is chosen from data for each run, not fixed.
 
 Part of the drawings is held out by a hash of each drawing's key (``digitpad.drawings``) and
 never trained on; the before/after scores on it are the honest measure.
@@ -59,16 +69,18 @@ class TeachSettings:
 
     steps: int = 300
     batch_size: int = 128
-    learning_rate: float = 2e-4
+    learning_rate: float = 6e-4
     """Adam's step size at the start; it falls to zero along a half cosine."""
-    anchor: float = 1e-3
+    anchor: float = 0.03
     """Weight of the L2 pull toward the base weights (sum of squared changes)."""
     pool_size: int = 4096
     """Augmented variants of the user's training drawings made up front (at least 20 each)."""
     replay_size: int = 8192
     """MNIST training images replayed (drawn at random, fixed for the run)."""
-    replay_augment: bool = False
-    """Augment the replayed images too (costs about a second per 8,000 on a busy machine)."""
+    replay_augment: bool = True
+    """Augment the replayed images too (costs about a second per 8,000 on a busy machine): the
+    base's answers are then kept over a wider neighbourhood of MNIST, where a writer's other
+    digits lie, not only on MNIST's own images."""
     distill: float = 1.0
     """Replay targets: 1 the base model's probabilities, 0 the true labels, or a blend."""
     share_per_digit: float = SHARE_PER_DIGIT
@@ -80,15 +92,18 @@ class TeachSettings:
     guard_images: int = 1000
     """MNIST validation images of the digits not taught, redrawn in the writer's style, that
     the blend must read no worse than the base does (see ``_FineTuner.blend_back``)."""
+    style_distill: bool = True
+    """Targets for the redrawn digits the base reads right: its own answers (else labels)."""
     style_share: float = 0.5
     """Share of the replayed part of each batch taken from the style-redrawn images."""
     blend_steps: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     """Shares of the fine-tuned change tried when blending back toward the base (see
     ``_FineTuner.blend_back``); (1.0,) keeps the fine-tuned weights as they are."""
-    mnist_budget: float | None = 0.002
+    mnist_budget: float | None = 0.0015
     """Share of MNIST's validation images, read right by the base, that the blend may misread
-    (plus one standard error; 0.002 is 0.2 points); None: choose the blend on the training
-    drawings alone."""
+    (plus one standard error); None: choose the blend on the training drawings alone. The
+    issue allows 0.2 points on the test set, whose writers lose about twice as many images per
+    thousand as the validation split's (the training set's writers), and gain some back."""
     train_layers: int = 0
     """Fine-tune only the last this many Dense layers (0: all of them)."""
     holdout: float = DEFAULT_HOLDOUT
@@ -319,6 +334,7 @@ def teach(
     meta["teach_seconds"] = round(seconds, 3)
     meta["taught"]["blend"] = alpha
     meta["taught"]["style"] = tuner.style.as_dict()
+    meta["taught"]["blend_within_budget"] = tuner.within_budget
     path = None
     if store is not None and name is not None:
         path = store.save(name, model, meta, overwrite=overwrite)
@@ -489,18 +505,25 @@ class _FineTuner:
             others = rng.choice(len(data.train), min(settings.style_replay, len(data.train)), False)
             styled = render_in_style(data.train.rows(others), self.style, rng)
             styled_labels = data.train.y[others]
+        styled_targets = np.eye(10, dtype=np.float32)[styled_labels]
+        if settings.style_distill and len(styled):
+            # Where the base already reads a redrawn digit right, its own answer is the target
+            # (as for plain replay: it moves the network least); elsewhere the true label.
+            guesses = predictor.predict_proba(styled)
+            right = guesses.argmax(axis=1) == styled_labels
+            styled_targets[right] = guesses[right]
         personal_targets = np.eye(10, dtype=np.float32)[pool_labels]
         self._x = tf.constant(np.concatenate([pool.reshape(len(pool), -1), replay, styled]))
         self._y = tf.constant(
-            np.concatenate(
-                [personal_targets, replay_targets, np.eye(10, dtype=np.float32)[styled_labels]]
-            ).astype(np.float32)
+            np.concatenate([personal_targets, replay_targets, styled_targets]).astype(np.float32)
         )
         self._replay_offset = len(pool)
         self._replay_count = len(picks)
         self._styled_offset = len(pool) + len(picks)
         self._styled_count = len(styled)
         self._styled = round(self._replay * settings.style_share) if len(styled) else 0
+        self.within_budget: bool | None = None
+        """Whether blend_back found a share within the MNIST budget (None: no budget)."""
         # The digits not taught, redrawn in the writer's style from MNIST's validation split:
         # a stand-in for the writer's own drawings of them, which the blend must not make worse.
         untaught = np.flatnonzero(~np.isin(data.val.y, taught))[: settings.guard_images]
@@ -604,10 +627,11 @@ class _FineTuner:
         Weight-space interpolation between a fine-tuned model and its start (WiSE-FT, Wortsman
         et al. 2022) keeps more of the start's accuracy on its own data than the fine-tuned end
         point, and most of the new skill. Kept: the largest share of the change in ``choices``
-        that misreads at most ``budget`` of the MNIST validation images the base reads right
-        (never the test set; plus one standard error, see ``likely_loss``), reads every
-        training drawing the full change reads, and reads the untaught digits redrawn in the
-        writer's style no worse than the base; if none does, the share with the smallest loss.
+        that reads every training drawing the full change reads, misreads at most ``budget`` of
+        the MNIST validation images the base reads right (never the test set; plus one
+        standard error, see ``likely_loss``), and reads the untaught digits redrawn in the
+        writer's style no worse than the base. If no share keeps the budget, the smallest that
+        reads those drawings (``within_budget`` says which happened).
         With no budget or no validation split, the smallest share that reads those drawings.
         The held-out drawings never decide: they stay unseen. Returns the share kept.
         """
@@ -663,14 +687,19 @@ class _FineTuner:
             broken = int(np.sum(base_right & ~now_right))
             return (broken + math.sqrt(broken)) / len(val_y)
 
-        best = (math.inf, shares[0])
+        fallback = None
         for alpha in reversed(shares):
             model = blended(alpha)
-            loss = likely_loss(model)
-            if loss <= budget + 1e-12 and np.all(right(model) >= target) and guarded(model):
+            if not np.all(right(model) >= target):
+                continue
+            fallback = (alpha, model)
+            if likely_loss(model) <= budget + 1e-12 and guarded(model):
+                self.within_budget = True
                 return keep(alpha, model)
-            best = min(best, (loss, alpha))
-        return keep(best[1], blended(best[1]))
+        # No share that still learns the drawings keeps MNIST within the budget (a hand far
+        # from MNIST's): teaching must still teach, so keep the least change that does.
+        self.within_budget = False
+        return keep(*(fallback or (1.0, blended(1.0))))
 
     def predictor(self, base: Predictor) -> Predictor:
         """A NumPy predictor with the current weights (and the base's activation)."""

@@ -20,6 +20,7 @@ CORE = [
     "errors",
     "evaluation",
     "export",
+    "handwriting_style",
     "hidden_map",
     "image_files",
     "inference",
@@ -76,6 +77,7 @@ CANVAS_PATH = [
     "robustness",
     "progress",
     "drawings",
+    "handwriting_style",
 ]
 
 
