@@ -143,7 +143,15 @@ def estimate_style(images: np.ndarray, labels: np.ndarray, reference: np.ndarray
     limits = np.array([MAX_SLANT, MAX_WIDTH, MAX_STROKE])
     centre = np.clip(centre, -limits, limits)
     spread = np.minimum(spread, limits / 2)
-    return Style(*(float(v) for v in centre), *(float(v) for v in spread), drawings=len(labels))
+    return Style(
+        slant=float(centre[0]),
+        width=float(centre[1]),
+        stroke=float(centre[2]),
+        slant_spread=float(spread[0]),
+        width_spread=float(spread[1]),
+        stroke_spread=float(spread[2]),
+        drawings=len(labels),
+    )
 
 
 def render_in_style(
