@@ -1,7 +1,8 @@
 """Does "Learn my handwriting" learn a hand MNIST rarely shows, without forgetting MNIST?
 
 Synthetic writers (benchmarks/writers.py: continental 1s with a long flag, crossed 7s, closed-top
-4s, slashed zeros, strong slants, wide or narrow digits, hairline or bold pens) redraw MNIST
+4s, slashed zeros, strong slants, wide or narrow digits, hairline or bold pens, a shaky line;
+the last ones, NEW_WRITERS, were added after the method was chosen) redraw MNIST
 *test* digits, which no model here trained on; by default only digits whose plain pen redraw
 (no habits) the base model reads, so that a writer's score measures their habits rather than
 the redraw's own failures (see `clean_sources`; `--all-sources` keeps every digit). For each
@@ -45,7 +46,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from drawn_digits import pen_strokes  # noqa: E402
-from writers import WRITERS, Writer, draw, pick  # noqa: E402
+from writers import NEW_WRITERS, WRITERS, Writer, draw, pick  # noqa: E402
 
 from digitpad.data import Mnist, load_mnist  # noqa: E402
 from digitpad.drawings import Drawing, DrawingFolder, DrawingSet  # noqa: E402
@@ -172,6 +173,8 @@ def bench_writer(
         drawings.add(canvas, int(label))
     cli, wall, cpu = run_cli(folder, work / "store", f"w-{writer.name}")
     model = load_predictor(cli["path"])
+    result["blend"] = model.meta["taught"].get("blend")
+    result["style"] = load_predictor(cli["path"]).meta["taught"].get("style")
     result["cli10"] = {
         "held_out": sum(cli["held_out_per_digit"]),
         "held_out_before": cli["personal_accuracy_before"],
@@ -243,6 +246,7 @@ def checks(result: dict) -> dict[str, bool]:
 def print_writer(result: dict, fresh: int) -> None:
     base, cli = result["base"], result["cli10"]
     print(f"\nwriter {result['writer']!r}: {result['traits']}")
+    print(f"  style estimated from the drawings: {result['style']}")
     print(f"  base model: fresh drawings {base['fresh']:.2%}, MNIST {base['mnist']:.2%}")
     held = (
         f"{cli['held_out_before']:.1%} -> {cli['held_out_after']:.1%} on {cli['held_out']}"
@@ -253,7 +257,8 @@ def print_writer(result: dict, fresh: int) -> None:
         f"  10/digit (digitpad teach): held-out {held}; fresh {base['fresh']:.2%} -> "
         f"{cli['fresh']:.2%} (on {10 * fresh}); MNIST {base['mnist']:.2%} -> {cli['mnist']:.2%} "
         f"({100 * (cli['mnist'] - base['mnist']):+.2f} points); "
-        f"{cli['wall_seconds']:.1f} s wall, {cli['cpu_seconds']:.1f} s CPU"
+        f"{cli['wall_seconds']:.1f} s wall, {cli['cpu_seconds']:.1f} s CPU; "
+        f"blend {result['blend']}"
     )
     for count, few in result["few"].items():
         print(
@@ -283,9 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also use MNIST digits whose plain pen redraw is unreadable (see clean_sources)",
     )
     args = parser.parse_args(argv)
-    chosen = [w for w in WRITERS if not args.writers or w.name in args.writers.split(",")]
+    everyone = WRITERS + NEW_WRITERS
+    chosen = [w for w in everyone if not args.writers or w.name in args.writers.split(",")]
     if not chosen:
-        parser.error(f"no such writer (known: {', '.join(w.name for w in WRITERS)})")
+        parser.error(f"no such writer (known: {', '.join(w.name for w in everyone)})")
 
     data = load_mnist()
     base = load_predictor()
@@ -296,8 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         pool = clean_sources(data, base, int(1.5 * (10 + args.fresh)) + 10, args.seed)
     results = []
     with tempfile.TemporaryDirectory(prefix="digitpad-teach-bench-") as work:
-        for index, writer in enumerate(WRITERS):
+        for index, writer in enumerate(everyone):
             if writer in chosen:
+                if writer == NEW_WRITERS[0] and not args.json:
+                    print("\n-- writers the method was not tuned on (benchmarks/writers.py) --")
                 result = bench_writer(
                     writer, index, data, base, args.fresh, args.seed, Path(work), pool
                 )

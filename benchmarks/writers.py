@@ -43,6 +43,8 @@ class Writer:
     seven_tick: bool = False
     closed_four: bool = False
     slashed_zero: bool = False
+    shaky: float = 0.0
+    """Amplitude of a slow wobble along the line, in MNIST pixels (a shaky hand)."""
 
     def traits(self) -> str:
         names = []
@@ -58,6 +60,8 @@ class Writer:
             names.append("closed-top 4")
         if self.slashed_zero:
             names.append("slashed 0")
+        if self.shaky:
+            names.append(f"shaky line ({self.shaky:g} px)")
         if self.slant:
             names.append(f"slant {self.slant:+.2f}")
         if self.aspect != 1.0:
@@ -81,6 +85,22 @@ WRITERS = (
     ),
     Writer("bold-narrow", slant=0.4, aspect=0.75, closed_four=True, one_flag=0.3, pen=(0.14, 0.22)),
 )
+
+
+NEW_WRITERS = (
+    Writer("felt-lefty", slant=-0.45, aspect=1.3, pen=(0.17, 0.25), seven_bar=True),
+    Writer(
+        "shaky-leaner",
+        slant=0.65,
+        aspect=0.85,
+        pen=(0.04, 0.09),
+        shaky=1.2,
+        one_flag=0.25,
+        slashed_zero=True,
+    ),
+)
+"""Writers added after the teaching method was chosen on WRITERS: benchmarks/teach.py
+reports them apart, as hands it was not tuned on."""
 
 
 def segment(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -143,9 +163,18 @@ def habits(points: np.ndarray, digit: int, writer: Writer, rng: np.random.Genera
 
 
 def slanted(points: np.ndarray, writer: Writer, rng: np.random.Generator) -> np.ndarray:
-    """Points sheared by the writer's slant, scaled by their aspect, slightly rotated."""
+    """Points sheared by the writer's slant, scaled by their aspect, slightly rotated, and
+    wobbled if the writer's hand is shaky."""
     centre = points.mean(axis=0)
     y, x = (points - centre).T
+    if writer.shaky:
+        # A smooth wobble: each axis moves with a sine of the other, random phase and period.
+        period = rng.uniform(5.0, 9.0, 2)
+        phase = rng.uniform(0, 2 * np.pi, 2)
+        y, x = (
+            y + writer.shaky * np.sin(2 * np.pi * x / period[0] + phase[0]),
+            x + writer.shaky * np.sin(2 * np.pi * y / period[1] + phase[1]),
+        )
     slant = writer.slant + rng.uniform(-0.06, 0.06)
     x = (x - slant * y) * writer.aspect
     angle = np.deg2rad(rng.uniform(-4, 4))

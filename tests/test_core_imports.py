@@ -20,6 +20,7 @@ CORE = [
     "errors",
     "evaluation",
     "export",
+    "handwriting_style",
     "hidden_map",
     "image_files",
     "inference",
@@ -80,6 +81,7 @@ CANVAS_PATH = [
     "drawings",
     "memory",
     "priority",
+    "handwriting_style",
 ]
 
 

@@ -113,14 +113,21 @@ def test_held_out_drawings_are_never_in_the_training_mix(mnist, base_store, monk
     drawings = rotated_drawings(mnist, digits=(0, 2, 3, 5), per_digit=10)
     train_idx, held_idx = holdout_split(drawings.labels, drawings.keys, 0.3)
     assert len(held_idx) >= 4
-    pools = []
+    pools, styled_targets, style_inputs = [], [], []
     original = teach_module._FineTuner.__init__
+    original_estimate = teach_module.estimate_style
 
     def spy(self, predictor, subset, data, settings):
         original(self, predictor, subset, data, settings)
         pools.append(np.asarray(self._x)[: self._replay_offset])
+        styled_targets.append(np.asarray(self._y)[self._styled_offset :])
+
+    def estimate_spy(images, labels, reference):
+        style_inputs.append(np.asarray(images).reshape(len(images), -1))
+        return original_estimate(images, labels, reference)
 
     monkeypatch.setattr(teach_module._FineTuner, "__init__", spy)
+    monkeypatch.setattr(teach_module, "estimate_style", estimate_spy)
     finished = teach_to_end(
         drawings, mnist, base="tiny", user_store=base_store.root, settings=_with(holdout=0.3)
     )
@@ -131,7 +138,53 @@ def test_held_out_drawings_are_never_in_the_training_mix(mnist, base_store, monk
     assert np.all(distance[held_idx] > 0.1)  # no held-out drawing is, not even as drawn
     trained_keys = set(finished.meta["taught"]["trained_keys"])
     assert trained_keys == {drawings.keys[i] for i in train_idx}
+    # The writer's style is measured on the training drawings alone.
+    assert len(style_inputs) == 1 and np.array_equal(style_inputs[0], flat[train_idx])
+    # Quarter-turned digits are a style far from MNIST's: the run replays MNIST redrawn in it,
+    # with the true label (a one-hot row) wherever the base misreads the redrawn digit.
+    assert finished.meta["taught"]["style"] != {} and len(styled_targets[0]) == 2048
+    assert np.allclose(styled_targets[0].sum(axis=1), 1.0)
+    assert np.any(styled_targets[0].max(axis=1) == 1.0)
     assert finished.before.personal_accuracy is not None
+
+
+def test_the_blend_keeps_mnist_validation_within_the_budget(mnist, base_store):
+    budget = 0.03  # the tiny base reads 88%: its answers churn more
+    finished = teach_to_end(
+        rotated_drawings(mnist, digits=(2, 3, 7), per_digit=8),
+        mnist,
+        base="tiny",
+        user_store=base_store.root,
+        settings=_with(holdout=0.0, mnist_budget=budget),
+    )
+    base = load_predictor("tiny", base_store.root)
+    taught = teach_module.Predictor(
+        [tuple(pair) for pair in _dense(finished.model)], base.activation
+    )
+    base_right = base.logits(mnist.val.x).argmax(axis=1) == mnist.val.y
+    now_right = taught.logits(mnist.val.x).argmax(axis=1) == mnist.val.y
+    broken = int(np.sum(base_right & ~now_right))
+    blend = finished.meta["taught"]["blend"]
+    assert blend in FAST.blend_steps
+    # Within the budget, one standard error counted as lost, whenever the run says so.
+    within = (broken + np.sqrt(broken)) / len(mnist.val) <= budget
+    assert finished.meta["taught"]["blend_within_budget"] is True and within
+    # A generous budget lets more of the change through than a strict one.
+    strict = teach_to_end(
+        rotated_drawings(mnist, digits=(2, 3, 7), per_digit=8),
+        mnist,
+        base="tiny",
+        user_store=base_store.root,
+        settings=_with(holdout=0.0, mnist_budget=0.0),
+    )
+    assert strict.meta["taught"]["blend"] <= blend
+    assert strict.meta["taught"]["blend_within_budget"] is False
+
+
+def _dense(model):
+    from digitpad.model import dense_weights
+
+    return dense_weights(model)
 
 
 def test_a_run_cancelled_midway_saves_nothing(mnist, base_store, tmp_path):
