@@ -85,6 +85,10 @@ def main() -> int:
                 window.mistakes_tab.class_table.cellClicked.emit(0, 1)
         if window.tabs.widget(index) is window.data_tab:
             wait_until(app, lambda: window.data_tab.stats is not None)
+        if window.tabs.widget(index) is window.train_tab and view != "Inside":
+            charts = window.train_tab.charts  # drawn on a thread of their own
+            wait_until(app, lambda: charts.plot.image is not None)
+            charts.wait_rendered()
         for _ in range(20):
             app.processEvents()
         suffix = "_dark" if args.dark else ""
