@@ -86,9 +86,9 @@ def main() -> int:
         if window.tabs.widget(index) is window.data_tab:
             wait_until(app, lambda: window.data_tab.stats is not None)
         if window.tabs.widget(index) is window.train_tab and view != "Inside":
-            charts = window.train_tab.charts  # drawn on a thread of their own
-            wait_until(app, lambda: charts.plot.image is not None)
-            charts.wait_rendered()
+            # The charts are drawn on a thread of their own: wait for their picture.
+            wait_until(app, lambda: window.train_tab.charts.plot.image is not None)
+            window.train_tab.charts.wait_rendered()
         for _ in range(20):
             app.processEvents()
         suffix = "_dark" if args.dark else ""
