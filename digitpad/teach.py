@@ -37,7 +37,7 @@ import math
 import platform
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,7 +255,7 @@ def teach(
     overwrite: bool = False,
     settings: TeachSettings | None = None,
     control: TeachControl | None = None,
-) -> Iterator[TeachEvent]:
+) -> Generator[TeachEvent, None, None]:
     """Fine-tune the model ``base`` (a name or folder; None: the bundled default) on
     ``drawings`` with replay of ``data``'s training images.
 
