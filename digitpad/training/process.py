@@ -741,10 +741,14 @@ class _Trainer:
             if not listener.handle(message):
                 break
         listener.start()
+        # The run's last message goes out only once its listener has stopped: the app may
+        # start the next run the moment it reads it, and a Stop for that run must not be
+        # taken by this run's listener.
+        last: RunResult | RunFailed | None = None
         try:
             data = self._data_for(loader)
             if control.cancelled:
-                self.send(RunResult(_not_started(config), None, None, data.sha256))
+                last = RunResult(_not_started(config), None, None, data.sha256)
                 return listener.quit
             events = training.train(config, data, control)
             if logdir is not None:
@@ -755,7 +759,7 @@ class _Trainer:
             try:
                 for event in events:
                     if isinstance(event, training.Finished):
-                        self.send(self._result(event, data.sha256))
+                        last = self._result(event, data.sha256)
                         continue
                     if isinstance(event, training.EpochEnd) and control.paused:
                         self.send(ControlState(control.paused, control.stepping))
@@ -773,9 +777,11 @@ class _Trainer:
             self._warm_key = self._key_of(config, loader)  # its engine stays compiled
         except Exception as exc:
             details = None if isinstance(exc, DigitpadError) else traceback.format_exc()
-            self.send(RunFailed(error_message(exc), details))
+            last = RunFailed(error_message(exc), details)
         finally:
             listener.stop()
+            if last is not None:
+                self.send(last)
         return listener.quit
 
     def _during_run(self, message: tuple) -> None:
@@ -809,6 +815,7 @@ class _Trainer:
             if not listener.handle(message):
                 break
         listener.start()
+        last: TeachResult | RunFailed | None = None  # sent once the listener stopped (_run)
         try:
             events = teach.teach(
                 request.drawings,
@@ -825,16 +832,18 @@ class _Trainer:
                 for event in events:
                     if isinstance(event, teach.TeachFinished):
                         # Saved here already; the app reads it back with the NumPy predictor.
-                        self.send(TeachResult(replace(event, model=None)))
+                        last = TeachResult(replace(event, model=None))
                     else:
                         self.send(event)
             finally:
                 events.close()
         except Exception as exc:
             details = None if isinstance(exc, DigitpadError) else traceback.format_exc()
-            self.send(RunFailed(error_message(exc), details))
+            last = RunFailed(error_message(exc), details)
         finally:
             listener.stop()
+            if last is not None:
+                self.send(last)
         return listener.quit
 
     # saving
