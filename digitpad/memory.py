@@ -16,13 +16,18 @@ import ctypes
 import ctypes.util
 import sys
 
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers
+M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 128 * 1024
 
 
-def return_big_blocks_to_the_system(threshold: int = MMAP_THRESHOLD) -> bool:
-    """Fix glibc's mmap threshold at ``threshold`` bytes; whether it could be done (False
-    off Linux or without glibc)."""
+def return_big_blocks_to_the_system(
+    threshold: int = MMAP_THRESHOLD, trim_threshold: int | None = None
+) -> bool:
+    """Fix glibc's mmap threshold at ``threshold`` bytes (and, if given, the free memory at the
+    top of a heap that is kept rather than given back: fixing the first sets the second to
+    128 KB, which makes a process that frees and reallocates many medium blocks fault their
+    pages in again and again); whether it could be done (False off Linux or without glibc)."""
     if not sys.platform.startswith("linux"):
         return False
     name = ctypes.util.find_library("c")
@@ -35,4 +40,6 @@ def return_big_blocks_to_the_system(threshold: int = MMAP_THRESHOLD) -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
+    if trim_threshold is not None and not mallopt(M_TRIM_THRESHOLD, trim_threshold):
+        return False
     return bool(mallopt(M_MMAP_THRESHOLD, threshold))

@@ -60,6 +60,7 @@ STOP_SECONDS = 0.6
 0.1-0.3 s more): Stop never takes more than about a second."""
 CLOSE_SECONDS = 3.0
 TRAINER_MMAP_THRESHOLD = 32 * 1024 * 1024
+TRAINER_TRIM_THRESHOLD = 32 * 1024 * 1024
 QUIT_SECONDS = 0.2
 """On close, how long the process has to quit by itself before it is terminated."""
 
@@ -585,10 +586,11 @@ def _serve(commands: Connection, events: Connection, nice: int, threads: int) ->
     from digitpad.training.tuning import configure_tensorflow
 
     # A long-lived process: the epochs, snapshots and evaluations of one run must not stay
-    # resident until the next. Only blocks of 32 MB and up: a chunk's own temporaries (about
-    # 17 MB for 55 steps of 100 images) stay in the heap; mapped afresh for every chunk (with
-    # the threshold at 128 KB) they cost a third of the speed.
-    return_big_blocks_to_the_system(TRAINER_MMAP_THRESHOLD)
+    # resident until the next. Blocks of 32 MB and up are mapped and given back; below that
+    # they stay in the heap (a chunk's ~17 MB of temporaries each call), and so do up to 32 MB
+    # free at its top: with glibc giving back everything over 128 KB, as it does once the
+    # threshold is fixed, pages were faulted in again every chunk and training lost a third.
+    return_big_blocks_to_the_system(TRAINER_MMAP_THRESHOLD, TRAINER_TRIM_THRESHOLD)
 
     configure_tensorflow(threads)
     _Trainer(commands, events).serve()
