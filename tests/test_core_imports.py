@@ -118,7 +118,10 @@ def test_views_can_import_training_events_without_the_engine():
 
 def test_the_window_process_returns_big_freed_blocks_to_the_system():
     # In a fresh Python: the setting is process-wide.
-    code = "import sys; from digitpad.memory import return_big_blocks_to_the_system as r;print(r())"
+    code = (
+        "from digitpad.memory import return_big_blocks_to_the_system as r;"
+        "print(r() and r(32 << 20, 32 << 20))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     expected = "True" if sys.platform.startswith("linux") else "False"
     assert done.stdout.strip() == expected
