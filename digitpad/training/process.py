@@ -720,8 +720,6 @@ class _Trainer:
 
     def _run(self, config: TrainConfig, loader: Loader, state: dict[str, Any]) -> bool:
         """One run; True if the app asked to quit meanwhile."""
-        from digitpad import training
-
         logdir = state.get("tensorboard")
         if logdir is not None:
             from digitpad.tensorboard_log import LoggedControl
@@ -736,6 +734,12 @@ class _Trainer:
             control.pause()
         if state.get("stepping"):
             control.step_epoch()
+        return self._controlled(control, lambda: self._train(config, loader, control, logdir))
+
+    def _controlled(self, control: Any, work: Callable[[], Any]) -> bool:
+        """Do ``work`` (a run) with the app's control messages applied to ``control``; send
+        the message it returns (or a RunFailed) last. True if the app asked to quit meanwhile.
+        """
         listener = _ControlListener(self._commands, control, self._during_run)
         # What came while a warm-up finished: this run's control first, the rest after it.
         pending, self._later = self._later, []
@@ -746,37 +750,9 @@ class _Trainer:
         # The run's last message goes out only once its listener has stopped: the app may
         # start the next run the moment it reads it, and a Stop for that run must not be
         # taken by this run's listener.
-        last: RunResult | RunFailed | None = None
+        last = None
         try:
-            data = self._data_for(loader)
-            if control.cancelled:
-                last = RunResult(_not_started(config), None, None, data.sha256)
-                return listener.quit
-            events = training.train(config, data, control)
-            if logdir is not None:
-                from digitpad.tensorboard_log import record
-
-                events = record(events, logdir, control)
-            initial_sent = None
-            try:
-                for event in events:
-                    if isinstance(event, training.Finished):
-                        last = self._result(event, data.sha256)
-                        continue
-                    if isinstance(event, training.EpochEnd) and control.paused:
-                        self.send(ControlState(control.paused, control.stepping))
-                    if isinstance(event, training.Snapshot):
-                        # The initial weights are the same in every snapshot of a run (5 MB
-                        # for 800-800): sent once, put back by RunStream on the app's side.
-                        if event.initial is initial_sent:
-                            # Readers always get Layers; None exists only in transit.
-                            event = replace(event, initial=None)  # type: ignore[arg-type]
-                        else:
-                            initial_sent = event.initial
-                    self.send(event)
-            finally:
-                events.close()
-            self._warm_key = self._key_of(config, loader)  # its engine stays compiled
+            last = work()
         except Exception as exc:
             details = None if isinstance(exc, DigitpadError) else traceback.format_exc()
             last = RunFailed(error_message(exc), details)
@@ -785,6 +761,43 @@ class _Trainer:
             if last is not None:
                 self.send(last)
         return listener.quit
+
+    def _train(
+        self, config: TrainConfig, loader: Loader, control: TrainControl, logdir: str | None
+    ) -> RunResult | None:
+        """Send a run's events; its RunResult is returned, to be sent last."""
+        from digitpad import training
+
+        data = self._data_for(loader)
+        if control.cancelled:
+            return RunResult(_not_started(config), None, None, data.sha256)
+        events = training.train(config, data, control)
+        if logdir is not None:
+            from digitpad.tensorboard_log import record
+
+            events = record(events, logdir, control)
+        last = None
+        initial_sent = None
+        try:
+            for event in events:
+                if isinstance(event, training.Finished):
+                    last = self._result(event, data.sha256)
+                    continue
+                if isinstance(event, training.EpochEnd) and control.paused:
+                    self.send(ControlState(control.paused, control.stepping))
+                if isinstance(event, training.Snapshot):
+                    # The initial weights are the same in every snapshot of a run (5 MB
+                    # for 800-800): sent once, put back by RunStream on the app's side.
+                    if event.initial is initial_sent:
+                        # Readers always get Layers; None exists only in transit.
+                        event = replace(event, initial=None)  # type: ignore[arg-type]
+                    else:
+                        initial_sent = event.initial
+                self.send(event)
+        finally:
+            events.close()
+        self._warm_key = self._key_of(config, loader)  # its engine stays compiled
+        return last
 
     def _during_run(self, message: tuple) -> None:
         if message[0] == "save":
@@ -808,45 +821,37 @@ class _Trainer:
     def _teach(self, request: TeachRequest, loader: Loader) -> bool:
         """One teaching run; True if the app asked to quit meanwhile."""
         from digitpad import teach
-        from digitpad.store import ModelStore
 
         control = teach.TeachControl()
-        listener = _ControlListener(self._commands, control, self._during_run)
-        pending, self._later = self._later, []
-        for message in pending:
-            if not listener.handle(message):
-                break
-        listener.start()
-        last: TeachResult | RunFailed | None = None  # sent once the listener stopped (_run)
+        return self._controlled(control, lambda: self._taught(request, loader, control))
+
+    def _taught(self, request: TeachRequest, loader: Loader, control: Any) -> TeachResult | None:
+        """Send a teaching run's events; its TeachResult is returned, to be sent last."""
+        from digitpad import teach
+        from digitpad.store import ModelStore
+
+        events = teach.teach(
+            request.drawings,
+            self._data_for(loader),
+            base=request.base,
+            user_store=request.user_store,
+            store=ModelStore(request.store),
+            name=request.name,
+            overwrite=request.overwrite,
+            settings=request.settings,
+            control=control,
+        )
+        last = None
         try:
-            events = teach.teach(
-                request.drawings,
-                self._data_for(loader),
-                base=request.base,
-                user_store=request.user_store,
-                store=ModelStore(request.store),
-                name=request.name,
-                overwrite=request.overwrite,
-                settings=request.settings,
-                control=control,
-            )
-            try:
-                for event in events:
-                    if isinstance(event, teach.TeachFinished):
-                        # Saved here already; the app reads it back with the NumPy predictor.
-                        last = TeachResult(replace(event, model=None))
-                    else:
-                        self.send(event)
-            finally:
-                events.close()
-        except Exception as exc:
-            details = None if isinstance(exc, DigitpadError) else traceback.format_exc()
-            last = RunFailed(error_message(exc), details)
+            for event in events:
+                if isinstance(event, teach.TeachFinished):
+                    # Saved here already; the app reads it back with the NumPy predictor.
+                    last = TeachResult(replace(event, model=None))
+                else:
+                    self.send(event)
         finally:
-            listener.stop()
-            if last is not None:
-                self.send(last)
-        return listener.quit
+            events.close()
+        return last
 
     # saving
 
