@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad.data import CLASSES, IMAGE_SIDE, Split
-from digitpad.preprocess import EmptyCanvasError, to_mnist
+from digitpad.preprocess import EmptyCanvasError, neighbourhood, to_mnist
 
 MIN_DRAWINGS = 3
 """Fewer drawings than this give no style (a median of one or two is one drawing's whim)."""
@@ -222,21 +222,8 @@ def _with_pen(field: np.ndarray, change: float) -> np.ndarray:
     combine = np.maximum if change > 0 else np.minimum
     whole = int(steps)
     for step in range(whole):
-        field = _neighbourhood(field, combine, square=step % 2 == 1)
+        field = neighbourhood(field, combine, square=step % 2 == 1)
     rest = steps - whole
     if rest > 0:
-        field = (1 - rest) * field + rest * _neighbourhood(field, combine, square=whole % 2 == 1)
+        field = (1 - rest) * field + rest * neighbourhood(field, combine, square=whole % 2 == 1)
     return field
-
-
-def _neighbourhood(image: np.ndarray, combine: np.ufunc, *, square: bool) -> np.ndarray:
-    """Grey dilation (np.maximum) or erosion (np.minimum) by a 3x3 cross or square."""
-    padded = np.pad(image, 1)
-    h, w = image.shape
-    out = image.copy()
-    shifts = [(-1, 0), (1, 0), (0, -1), (0, 1)]
-    if square:
-        shifts += [(-1, -1), (-1, 1), (1, -1), (1, 1)]
-    for dy, dx in shifts:
-        combine(out, padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w], out=out)
-    return out

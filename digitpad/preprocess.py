@@ -351,7 +351,7 @@ def _with_stroke_width(ink: np.ndarray, scale: float, image: np.ndarray) -> np.n
     combine = np.maximum if target > stroke else np.minimum
     for step in range(steps):
         # Alternating the cross and the square grows an octagon, close to a round pen.
-        fine = _neighbourhood(fine, combine, square=step % 2 == 1)
+        fine = neighbourhood(fine, combine, square=step % 2 == 1)
     # A pen thinner than a fine pixel leaves faint ink even once grown: a pen's ink is full
     # strength, so scale the peak back to 1.
     fine /= fine.max()
@@ -368,8 +368,10 @@ def _scaled(ink: np.ndarray, scale: float, margin: int) -> np.ndarray:
     return rows @ ink @ cols.T
 
 
-def _neighbourhood(image: np.ndarray, combine: np.ufunc, *, square: bool) -> np.ndarray:
-    """Grey dilation (np.maximum) or erosion (np.minimum) by a 3x3 cross or square."""
+def neighbourhood(image: np.ndarray, combine: np.ufunc, *, square: bool) -> np.ndarray:
+    """Grey dilation (np.maximum) or erosion (np.minimum) by a 3x3 cross or square; steps
+    alternating the two grow or thin a stroke as a round pen would (also used to redraw MNIST
+    in a writer's pen, ``digitpad.handwriting_style``)."""
     padded = np.pad(image, 1)
     h, w = image.shape
     out = image.copy()
