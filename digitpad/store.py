@@ -136,13 +136,7 @@ def run_meta(finished: Finished, data_sha256: str) -> dict[str, Any]:
 
     Imports TensorFlow (for its version): call it where training ran, not on the GUI thread.
     """
-    import platform
     from datetime import UTC, datetime
-
-    import keras
-    import tensorflow as tf
-
-    from digitpad import __version__
 
     metrics = finished.evaluation.metrics() if finished.evaluation else {}
     return {
@@ -155,13 +149,25 @@ def run_meta(finished: Finished, data_sha256: str) -> dict[str, Any]:
         "steps": finished.steps,
         "data_sha256": data_sha256,
         "output": "logits",
-        "versions": {
-            "digitpad": __version__,
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": software_versions(),
+    }
+
+
+def software_versions() -> dict[str, str]:
+    """The versions ``meta.json`` records (imports TensorFlow: call it where training ran)."""
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    from digitpad import __version__
+
+    return {
+        "digitpad": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
     }
 
 

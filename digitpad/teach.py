@@ -34,7 +34,6 @@ run starts, never at import.
 from __future__ import annotations
 
 import math
-import platform
 import threading
 import time
 from collections.abc import Generator
@@ -51,7 +50,7 @@ from digitpad.errors import DigitpadError
 from digitpad.evaluation import evaluate_probabilities
 from digitpad.handwriting_style import estimate_style, mnist_reference, render_in_style
 from digitpad.inference import Predictor, predictor_from_folder
-from digitpad.store import ModelStore, check_name, find_model
+from digitpad.store import ModelStore, check_name, find_model, software_versions
 
 SUFFIX = "-mine"
 """Added to the base model's name for the taught model's default name."""
@@ -403,11 +402,6 @@ def _meta(
     settings: TeachSettings,
 ) -> dict[str, Any]:
     """The taught model's meta.json: the base's config, new metrics, and what it was taught."""
-    import keras
-    import tensorflow as tf
-
-    from digitpad import __version__
-
     base_meta = predictor.meta
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -431,13 +425,7 @@ def _meta(
         },
         "data_sha256": data.sha256,
         "output": "logits",
-        "versions": {
-            "digitpad": __version__,
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": software_versions(),
     }
 
 
