@@ -32,7 +32,9 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=2.0)
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app sets it
+    from digitpad.cli import prepare_window_process
+
+    prepare_window_process()  # as the app does
     sandbox = tempfile.mkdtemp(prefix="digitpad-bench-")
     atexit.register(shutil.rmtree, sandbox, ignore_errors=True)
     os.environ["DIGITPAD_STORE"] = os.path.join(sandbox, "store")

@@ -111,10 +111,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app sets it
-    from digitpad.memory import return_big_blocks_to_the_system
+    from digitpad.cli import prepare_window_process
 
-    return_big_blocks_to_the_system()  # as the app does
+    prepare_window_process()  # as the app does
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sandbox = tempfile.mkdtemp(prefix="digitpad-bench-")
     atexit.register(shutil.rmtree, sandbox, ignore_errors=True)

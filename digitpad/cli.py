@@ -255,14 +255,19 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return config.replace(**changes).validate()
 
 
-def _cmd_app(args: argparse.Namespace) -> int:
+def prepare_window_process() -> None:
+    """Settings for the process that shows the window (the app, and benchmarks that measure
+    it); call it before NumPy is first imported."""
     # One BLAS thread: the canvas multiplies one image at a time, and waking OpenBLAS's threads
     # for that costs up to tens of milliseconds per stroke when training keeps the cores busy.
-    # Must be set before NumPy is first imported, which the GUI import below does.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from digitpad.memory import return_big_blocks_to_the_system
 
     return_big_blocks_to_the_system()
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    prepare_window_process()  # before the GUI import below imports NumPy
     if _no_display():
         raise DigitpadError(
             "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
