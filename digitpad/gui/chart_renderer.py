@@ -134,13 +134,14 @@ class ChartRenderer:
         self.accuracy_axes.set_ylabel("accuracy")
         self.accuracy_axes.set_xlabel("epoch")
         self.accuracy_axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        # One legend serves both axes (same colours), in a row above them where it covers no
-        # curve at any window size.
-        self.legend = self.loss_axes.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
+        # One legend serves both axes (same colours), in a row above them: a figure legend
+        # "outside", so the constrained layout keeps it clear of the curves and of the tick
+        # labels at every width (centred over the loss axes, it covered the top label of a
+        # narrow window's chart).
+        self.legend = self.figure.legend(
+            *self.loss_axes.get_legend_handles_labels(),
+            loc="outside upper center",
             ncol=4,
-            borderaxespad=0.2,
             fontsize="x-small",
             handlelength=1.2,
             handletextpad=0.4,
