@@ -1,10 +1,11 @@
 """Live training curves: loss and accuracy against epochs, drawn by matplotlib off the GUI thread.
 
-Training events only append to lists; a 10 Hz timer sends a snapshot of them (a
-``ChartScene``) to the app's render thread (``chart_renderer``) when something new arrived, and
-paints the image that comes back. Drawing the figure never runs on the GUI thread, so the
-canvas and the rest of the window stay smooth while the curves grow. While the charts are
-hidden (another page or tab in front) the data is kept but nothing is drawn, for nobody.
+Training events only append to lists; a snapshot of them (a ``ChartScene``) goes to the app's
+render thread (``chart_renderer``) at once when something new arrives, then at most every
+``REDRAW_MS``, and the widget paints the image that comes back. Drawing the figure never runs
+on the GUI thread, so the canvas and the rest of the window stay smooth while the curves grow.
+While the charts are hidden (another page or tab in front) the data is kept but nothing is
+drawn, for nobody.
 """
 
 from __future__ import annotations
@@ -29,11 +30,14 @@ from digitpad.gui.chart_renderer import (
     ChartScene,
     render_thread,
 )
+from digitpad.gui.throttle import Throttle
 from digitpad.training.events import TRAIN_EVAL_IMAGES
 
 __all__ = ["TRAIN_COLOR", "VAL_COLOR", "ChartLegend", "TrainingCharts"]
 
-REDRAW_MS = 100
+REDRAW_MS = 250
+"""While points arrive, a new picture at most this often: drawing one costs the window's process
+CPU that the training process's threads need (4 a second look as live as 10)."""
 FIRST_RENDER_DELAY_MS = 250
 CAPTION = (
     "Faint blue: each chunk of training batches as trained (dropout and augmentation on); "
@@ -80,9 +84,9 @@ class TrainingCharts(QWidget):
     validation images (circles). A caption says which is which.
 
     Feed it with :meth:`reset`, :meth:`add_training` and :meth:`add_validation`; it redraws
-    itself at most ten times a second. :meth:`mark_learning_rate` draws a dashed line where
-    the learning rate was changed by hand. ``rendered`` is emitted (on the GUI thread) each
-    time a new picture is shown.
+    itself at once when a point arrives, then at most every ``REDRAW_MS``.
+    :meth:`mark_learning_rate` draws a dashed line where the learning rate was changed by hand.
+    ``rendered`` is emitted (on the GUI thread) each time a new picture is shown.
     """
 
     rendered = Signal()
@@ -118,9 +122,7 @@ class TrainingCharts(QWidget):
         self._dirty = False
         self._undrawn = True
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self._redraw_if_dirty)
+        self._redraws = Throttle(REDRAW_MS, self._redraw_if_dirty, self)
 
     def _build_controls(self) -> QVBoxLayout:
         self._smoothing = DEFAULT_SMOOTHING
@@ -192,8 +194,7 @@ class TrainingCharts(QWidget):
         self._ema = {metric: Ema(self._smoothing) for metric in self._ema}
         self._marks.clear()
         self._loss_limits = self._accuracy_limits = EMPTY_RANGE
-        self._dirty = True
-        self._timer.start()
+        self._changed()
 
     def add_training(self, epoch: float, loss: float, accuracy: float) -> None:
         """One chunk's training loss and accuracy as trained, at fractional ``epoch``."""
@@ -220,7 +221,7 @@ class TrainingCharts(QWidget):
     def mark_learning_rate(self, epoch: float, learning_rate: float) -> None:
         """A vertical dashed line at ``epoch`` on both axes, labelled with the new rate."""
         self._marks.append((epoch, learning_rate))
-        self._dirty = True
+        self._changed()
 
     @property
     def legend(self) -> ChartLegend:
@@ -246,9 +247,9 @@ class TrainingCharts(QWidget):
         return self._accuracy_limits
 
     def finish(self) -> None:
-        """Draw the last points now and stop the timer until the next :meth:`reset`."""
+        """Draw the last points now."""
+        self._redraws.cancel()
         self._redraw_if_dirty()
-        self._timer.stop()
 
     def line_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """What each line shows: per metric (``loss``, ``accuracy``) the smoothed training line
@@ -260,7 +261,11 @@ class TrainingCharts(QWidget):
         xs, ys = self._data[name]
         xs.append(x)
         ys.append(y)
+        self._changed()
+
+    def _changed(self) -> None:
         self._dirty = True
+        self._redraws.request()
 
     # --- drawing ------------------------------------------------------------------------
 
@@ -384,7 +389,7 @@ class TrainingCharts(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         # Follow the desktop when it switches between light and dark.
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_timer"):
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_redraws"):
             self._colours = self._palette_colours()
             self._undrawn = True
             self._redraw_if_dirty()

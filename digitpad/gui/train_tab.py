@@ -52,6 +52,7 @@ from digitpad.gui.inside_view import InsideView
 from digitpad.gui.network_summary_view import NetworkSummaryLine
 from digitpad.gui.session_runs import SessionRun, make_run
 from digitpad.gui.tensorboard_option import TensorBoardOption
+from digitpad.gui.throttle import Throttle
 from digitpad.gui.train_worker import (
     DataLoader,
     ProcessWarmer,
@@ -87,6 +88,10 @@ if TYPE_CHECKING:
 
 SNAPSHOT_SECONDS = 0.5
 """While the Inside page is shown, the run sends its weights at most this often."""
+
+PROGRESS_MS = 200
+"""The progress bar and the samples/s line change at most this often (a run reports up to 20
+times a second; each showing costs the window's process CPU that training needs)."""
 
 
 def _duration(seconds: float) -> str:
@@ -256,6 +261,8 @@ class TrainTab(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.rate = QLabel()
+        self._progress: Progress | None = None  # the newest, shown at most PROGRESS_MS apart
+        self._progress_shown = Throttle(PROGRESS_MS, self._show_progress, self)
         self.rate.setMinimumWidth(
             self.fontMetrics().horizontalAdvance("000,000 samples/s · ETA 0:00:00")
         )
@@ -440,6 +447,8 @@ class TrainTab(QWidget):
         self._log_follows = True
         self.charts.reset(config.epochs)
         self.live_rate.setValue(config.learning_rate)
+        self._progress_shown.cancel()
+        self._progress = None
         self.progress.setRange(0, 0)  # busy until the first chunk: loading, compiling
         self.rate.clear()
         self.notice.show_message("info", "Loading MNIST…")
@@ -552,7 +561,10 @@ class TrainTab(QWidget):
             return
         if isinstance(event, training.Progress):
             self._on_progress(event)
-        elif isinstance(event, training.Snapshot):
+            return
+        # The bar catches up before anything else is said (an epoch's end, a pause).
+        self._progress_shown.flush()
+        if isinstance(event, training.Snapshot):
             self._on_snapshot(event)
         elif isinstance(event, training.Validated):
             self.charts.add_validation(
@@ -567,16 +579,23 @@ class TrainTab(QWidget):
             self.notice.show_message("info", "Starting TensorFlow and compiling the training step…")
 
     def _on_progress(self, event: Progress) -> None:
+        self.charts.add_training(event.epoch, event.loss, event.accuracy)
+        self._progress = event
+        self._progress_shown.request()
+
+    def _show_progress(self) -> None:
+        event = self._progress
+        if event is None:
+            return
         if self.progress.maximum() != event.total_steps:
             self.progress.setRange(0, event.total_steps)
             worker = self._worker
-            if not (worker.paused or worker.stopping or worker.control.stepping):
+            if worker and not (worker.paused or worker.stopping or worker.control.stepping):
                 self.notice.show_message("info", "Training…")
         self.progress.setValue(event.step)
         self.rate.setText(
             f"{event.samples_per_second:,.0f} samples/s · ETA {_duration(event.eta_seconds)}"
         )
-        self.charts.add_training(event.epoch, event.loss, event.accuracy)
         if not self.live_rate.hasFocus() and self.live_rate.value() != event.learning_rate:
             self.live_rate.setValue(event.learning_rate)  # follows the decay, unless edited
 
@@ -689,6 +708,7 @@ class TrainTab(QWidget):
         if self._closing:
             return
         finished = result.finished
+        self._progress_shown.flush()
         self.charts.finish()
         if finished.status is Outcome.COMPLETED:
             self.progress.setValue(self.progress.maximum())
@@ -746,6 +766,9 @@ class TrainTab(QWidget):
         self.message.emit(f"Training failed: {message}")
 
     def _on_done(self) -> None:
+        self._progress_shown.flush()
+        self._progress_shown.cancel()
+        self._progress = None
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)  # ended before the first chunk: leave busy mode
             self.progress.setValue(0)
