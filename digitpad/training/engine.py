@@ -155,7 +155,6 @@ class Engine:
         if data is not self._data:
             # The old run's training set goes before the new one is made, not after.
             self.x_train = self.train_rows = None
-            self.train_rows, self.x_train = _training_rows(tf, data.train)
             self._y_train = tf.constant(data.train.y.astype(np.int32))
             self._x_val = tf.constant(data.val.x) if len(data.val) else None
             self._y_val = tf.constant(data.val.y.astype(np.int32)) if len(data.val) else None
@@ -169,6 +168,12 @@ class Engine:
             fixed = data.val if len(data.val) else data.train
             self._x_dead = fixed.rows(slice(0, DEAD_UNIT_IMAGES))
             self._data = data
+        if config.augment:
+            # An augmented run trains on each epoch's own images, made a chunk at a time from
+            # the uint8 set: a float copy of the set would only take 172 MB for nothing.
+            self.x_train = self.train_rows = None
+        elif self.train_rows is None:
+            self.train_rows, self.x_train = _training_rows(tf, data.train)
         self._config = config
         self._good: list[np.ndarray] = self.model.get_weights()
         # remember_good() rebinds _good to fresh copies, never writes into them: so these are
@@ -195,11 +200,10 @@ class Engine:
         The tensor reads the array's memory: drop it before the array is rewritten."""
         return _wrap(self._tf, rows)
 
-    def training_rows(self) -> np.ndarray:
-        """The prepared run's training images as float32 rows (read-only: the steps' tensor
-        shares them)."""
-        assert self.train_rows is not None, "prepare() first"
-        return self.train_rows
+    def training_split(self) -> Split:
+        """The prepared run's training images (an augmented run makes its epochs from them)."""
+        assert self._data is not None, "prepare() first"
+        return self._data.train
 
     def set_learning_rate(self, value: float) -> None:
         self.optimizer.learning_rate.assign(value)

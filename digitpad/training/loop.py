@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from digitpad.config import TrainConfig
-from digitpad.data import Mnist
+from digitpad.data import Mnist, Split
 from digitpad.training.control import TrainControl
 from digitpad.training.engine import Engine, aligned_rows, engine_for
 from digitpad.training.events import (
@@ -38,6 +38,8 @@ from digitpad.training.events import (
 CHUNK_SECONDS = 0.1
 ASSUMED_FLOPS = 200e9
 DIVERGED_LOSS = 100.0
+AUGMENT_ROWS = 8192
+"""An augmented epoch is made this many images at a time (a 25 MB float temporary)."""
 
 
 def chunk_steps(config: TrainConfig, steps_per_epoch: int) -> int:
@@ -80,7 +82,7 @@ def train(
     history = History()
     rng = np.random.default_rng(config.seed)
     per_chunk = chunk_steps(config, steps_per_epoch)
-    augmenter = _EpochAugmenter(engine.training_rows(), config, rng) if config.augment else None
+    augmenter = _EpochAugmenter(engine.training_split(), config, rng) if config.augment else None
     lr = config.learning_rate
     step = 0
     kept_steps: int | None = None  # set when a run diverges: the steps its weights have had
@@ -311,10 +313,11 @@ class _EpochAugmenter:
     """Makes the next epoch's distorted training images in a background thread.
 
     NumPy releases the GIL in its array loops, so this overlaps with TensorFlow's step. Two
-    buffers, reused for the whole run: the epoch being trained on and the one being made.
+    buffers, reused for the whole run: the epoch being trained on and the one being made. The
+    source images stay uint8; each chunk of AUGMENT_ROWS is converted as it is distorted.
     """
 
-    def __init__(self, images: np.ndarray, config: TrainConfig, rng: np.random.Generator) -> None:
+    def __init__(self, images: Split, config: TrainConfig, rng: np.random.Generator) -> None:
         from digitpad.augment import augment_batch
 
         self._augment = augment_batch
@@ -332,7 +335,10 @@ class _EpochAugmenter:
 
     def _make(self, epoch: int, out: np.ndarray) -> np.ndarray:
         rng = np.random.default_rng([self._seed, epoch])
-        return self._augment(self._images, rng, out=out)
+        for start in range(0, len(out), AUGMENT_ROWS):
+            rows = slice(start, min(start + AUGMENT_ROWS, len(out)))
+            self._augment(self._images.rows(rows), rng, out=out[rows])
+        return out
 
     def next_epoch(self) -> np.ndarray:
         """The next epoch's images. The array is overwritten by the epoch after next's, which
