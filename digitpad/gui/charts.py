@@ -196,6 +196,20 @@ class TrainingCharts(QWidget):
         self._loss_limits = self._accuracy_limits = EMPTY_RANGE
         self._changed()
 
+    def plan(self, epochs: int) -> None:
+        """Before any run, span the x axis over the ``epochs`` of the run the form would start
+        (an empty 0-1 axis over a 10-epoch form reads as a mistake). Curves shown stay as
+        they are."""
+        if self.has_curves or max(1, epochs) == self._epochs:
+            return
+        self._epochs = max(1, epochs)
+        self._changed()
+
+    @property
+    def has_curves(self) -> bool:
+        """Whether any run's points (or marks) are shown."""
+        return bool(self._marks) or any(xs for xs, _ys in self._data.values())
+
     def add_training(self, epoch: float, loss: float, accuracy: float) -> None:
         """One chunk's training loss and accuracy as trained, at fractional ``epoch``."""
         for metric, value in (("loss", loss), ("accuracy", accuracy)):

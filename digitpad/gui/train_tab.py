@@ -15,6 +15,7 @@ run's :class:`~digitpad.training.TrainControl`), so training pays nothing when n
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -356,9 +357,15 @@ class TrainTab(QWidget):
 
             self._charts = TrainingCharts()
             self._chart_page.layout().addWidget(self._charts)
+            self._plan_charts()
+            self.form.changed.connect(self._plan_charts)
             # The curves are the point of the tab: most of the height, the log the rest.
             self._splitter.setSizes([3000, 1000])
         return self._charts
+
+    def _plan_charts(self) -> None:
+        with contextlib.suppress(ConfigError):
+            self.charts.plan(self.form.config().epochs)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         self._ensure_charts()

@@ -189,7 +189,7 @@ class TrainWorker(QThread):
                 message = stream.next(timeout=0.05)
             except TrainerDied as exc:
                 if control.cancelled and control.cancelled_at is not None:
-                    self.result.emit(_ended(self._config, started, "the process was ended"))
+                    self.result.emit(_ended(self._config, started, "its process was ended"))
                     return
                 raise DigitpadError(str(exc)) from None
             if message is None:
@@ -198,7 +198,8 @@ class TrainWorker(QThread):
                     # Busy (importing TensorFlow, compiling) past the promise: end it; the
                     # next Start or warm-up brings up a fresh one.
                     trainer.end_current()
-                    self.result.emit(_ended(self._config, started, "its process was busy"))
+                    busy = "its process, busy for over a second, was ended"
+                    self.result.emit(_ended(self._config, started, busy))
                     return
                 continue
             if isinstance(message, RunResult):
@@ -315,9 +316,9 @@ def _ended(config: TrainConfig, started: Any, why: str | None) -> TrainResult:
     nothing trained is kept."""
     from digitpad.training.events import Finished, History, Outcome
 
-    message = "before its first step" if started is None else "with its process"
+    message = "before its first step" if started is None else "at once, keeping nothing"
     if why:
-        message += f" ({why})"
+        message += f": {why}"
     finished = Finished(Outcome.CANCELLED, message, config, None, History(), None, 0.0, 0)
     return TrainResult(finished, None, None, "")
 

@@ -4,7 +4,6 @@ from PySide6.QtCore import QObject
 
 from digitpad.gui.throttle import Throttle
 
-
 OWNER = QObject()  # the throttles' parent, alive for the whole module
 
 

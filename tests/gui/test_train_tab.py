@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gui_support import LONG, RUN_TIMEOUT_MS, TINY, click, wait_for_progress
+from gui_support import LONG, RUN_TIMEOUT_MS, TINY, click, small_data, wait_for_progress
 from PySide6.QtCore import Qt
 
 from digitpad import training
@@ -16,6 +16,7 @@ from digitpad.config import PRESETS, TrainConfig
 from digitpad.data import load_mnist
 from digitpad.errors import DataError
 from digitpad.evaluation import softmax
+from digitpad.gui import train_tab
 from digitpad.gui.train_tab import TrainTab
 from digitpad.inference import Predictor, load_predictor
 from digitpad.store import load_keras_model
@@ -50,6 +51,35 @@ def test_a_tiny_run_fills_the_charts_and_hands_over_its_model(qtbot, tab):
     assert "Completed" in tab.notice.text.text() and "test accuracy" in tab.notice.text.text()
     assert tab.save_button.isEnabled() and tab.start_button.isEnabled()
     assert not tab.stop_button.isEnabled() and tab.form.isEnabled()
+
+
+def test_before_a_run_the_empty_charts_span_the_forms_epochs_and_a_run_keeps_its_own(qtbot, tab):
+    assert tab.charts.epochs == tab.form.config().epochs
+    tab.form.set_config(TINY.replace(epochs=7))
+    assert tab.charts.epochs == 7 and not tab.charts.has_curves
+    run_to_end(qtbot, tab, TINY)  # 2 epochs
+    tab.form.set_config(TINY.replace(epochs=9))
+    assert tab.charts.epochs == 2 and tab.charts.has_curves  # the run's curves as they were
+
+
+def test_the_progress_line_shows_the_last_chunk_of_a_stopped_run(qtbot, user_store, monkeypatch):
+    # Progress is shown at most every PROGRESS_MS; what came last is shown when the run ends.
+    monkeypatch.setattr(train_tab, "PROGRESS_MS", 60_000)  # nothing after the first, until then
+    tab = TrainTab(data_loader=small_data)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.form.set_config(LONG)
+    steps: list[int] = []
+    click(qtbot, tab.start_button)
+    tab.worker.progressed.connect(
+        lambda event: steps.append(event.step) if isinstance(event, training.Progress) else None
+    )
+    qtbot.waitUntil(lambda: len(steps) >= 3, timeout=RUN_TIMEOUT_MS)
+    assert tab.progress.value() < steps[-1]  # held back by the throttle
+    with qtbot.waitSignal(tab.running_changed, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, tab.stop_button)
+    assert tab.progress.value() == steps[-1] > 0
+    assert tab.shutdown(5000)
 
 
 def test_save_model_reports_errors_in_a_dialog_then_saves_off_the_gui_thread(

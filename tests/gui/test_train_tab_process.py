@@ -154,7 +154,9 @@ def test_stop_while_the_process_still_starts_up_ends_it(qtbot, user_store):
     # Ended with its process (how fast is benchmarks/start_latency.py's question, not a test's).
     with qtbot.waitSignal(tab.running_changed, timeout=10_000):
         click(qtbot, tab.stop_button)
-    assert "Stopped before its first step (its process was busy)" in tab.notice.text.text()
+    assert "Stopped before its first step: its process, busy for over a second, was ended" in (
+        tab.notice.text.text()
+    )
     assert tab.start_button.isEnabled() and not tab.can_save
     # A fresh process is on its way for the next Start; closing the tab ends it.
     qtbot.waitUntil(lambda: tab._trainer.pid not in (None, busy_pid), timeout=5000)
