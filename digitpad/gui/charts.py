@@ -121,6 +121,7 @@ class TrainingCharts(QWidget):
         self._legend = ChartLegend()
         self._dirty = False
         self._undrawn = True
+        self._shown_a_run = False  # a run (training or teaching) was shown since built
 
         self._redraws = Throttle(REDRAW_MS, self._redraw_if_dirty, self)
 
@@ -184,6 +185,7 @@ class TrainingCharts(QWidget):
 
         ``legend`` and ``caption`` name the lines for another kind of run (teaching, say: x in
         steps); by default, training's."""
+        self._shown_a_run = True
         self._epochs = max(1, epochs)
         self._legend = legend or ChartLegend()
         self.caption.setText(caption or SHORT_CAPTION)
@@ -200,7 +202,7 @@ class TrainingCharts(QWidget):
         """Before any run, span the x axis over the ``epochs`` of the run the form would start
         (an empty 0-1 axis over a 10-epoch form reads as a mistake). Curves shown stay as
         they are."""
-        if self.has_curves or max(1, epochs) == self._epochs:
+        if self._shown_a_run or max(1, epochs) == self._epochs:
             return
         self._epochs = max(1, epochs)
         self._changed()
