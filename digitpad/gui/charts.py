@@ -35,9 +35,10 @@ from digitpad.training.events import TRAIN_EVAL_IMAGES
 
 __all__ = ["TRAIN_COLOR", "VAL_COLOR", "ChartLegend", "TrainingCharts"]
 
-REDRAW_MS = 250
-"""While points arrive, a new picture at most this often: drawing one costs the window's process
-CPU that the training process's threads need (4 a second look as live as 10)."""
+REDRAW_MS = 160
+"""While points arrive, a new picture at most this often (about 6 a second; at least 5 is the
+promise benchmarks/gui_responsiveness.py checks): each costs the window's process CPU that the
+training process's threads need, and 6 a second look as live as 10."""
 FIRST_RENDER_DELAY_MS = 250
 CAPTION = (
     "Faint blue: each chunk of training batches as trained (dropout and augmentation on); "
