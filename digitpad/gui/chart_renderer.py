@@ -250,8 +250,13 @@ class ChartRenderer:
     def _image(self, ratio: float) -> QImage:
         buffer = self.canvas.buffer_rgba()
         height, width = buffer.shape[:2]
-        # copy(): the QImage must own its pixels; the buffer is redrawn by the next render.
-        image = QImage(buffer, width, height, QImage.Format.Format_RGBA8888).copy()
+        # Converted here, on the render thread, to the format the window's backing store paints
+        # without conversion: painted as RGBA8888, every paint converted it on the GUI thread
+        # (with Qt's thread pool: more threads taking cores from training). The conversion
+        # also gives the QImage its own pixels; the buffer is redrawn by the next render.
+        image = QImage(buffer, width, height, QImage.Format.Format_RGBA8888).convertToFormat(
+            QImage.Format.Format_ARGB32_Premultiplied
+        )
         image.setDevicePixelRatio(ratio)
         return image
 
