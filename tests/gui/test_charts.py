@@ -98,9 +98,10 @@ def test_the_figure_is_drawn_off_the_gui_thread_and_shown(charts, qtbot, monkeyp
 
 def _pixels_of(image, hex_colour: str) -> int:
     """How many pixels of ``image`` are (nearly) ``hex_colour``."""
-    from PySide6.QtGui import QColor
+    from PySide6.QtGui import QColor, QImage
 
     target = QColor(hex_colour)
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)  # bytes in R, G, B, A order
     rgba = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
     rgba = rgba[:, : image.width() * 4].reshape(image.height(), image.width(), 4).astype(int)
     near = np.abs(rgba[..., :3] - [target.red(), target.green(), target.blue()]).max(axis=2) < 8
