@@ -20,6 +20,7 @@ digit's folder), and decides, through a hash, whether the drawing is held out fo
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import secrets
 import time
@@ -238,20 +239,27 @@ def held_out_score(key: str) -> float:
 def is_held_out(key: str, fraction: float) -> bool:
     """Whether the drawing with ``key`` belongs to the held-out share ``fraction``.
 
-    It depends on the key only, so adding, deleting or relabelling other drawings never moves a
-    drawing between training and testing (:func:`holdout_split` adds one exception).
+    It depends on the key only; :func:`holdout_split` then limits each digit's held-out drawings
+    to its share, and never holds out one the model has learnt.
     """
     return held_out_score(key) < fraction
 
 
 def holdout_split(
-    labels: np.ndarray, keys: tuple[str, ...] | list[str], fraction: float = DEFAULT_HOLDOUT
+    labels: np.ndarray,
+    keys: tuple[str, ...] | list[str],
+    fraction: float = DEFAULT_HOLDOUT,
+    trained: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the drawings to train on and of those held out, each sorted.
 
-    A drawing is held out when :func:`is_held_out` says so, except that a digit with a single
-    drawing is never held out, and a digit whose drawings would all be held out keeps the one
-    with the highest score for training: a digit the user taught is always learnt.
+    A drawing is held out when :func:`is_held_out` says so, with two limits per digit: at most
+    ``ceil(fraction × its drawings)`` of a digit are held out (those with the lowest scores), so
+    that no digit trains on fewer than its share, whatever the hashes; and a digit with a
+    single drawing is never held out, and one whose drawings would all be held out keeps the
+    one with the highest score for training: a digit the user taught is always learnt.
+    Drawings whose keys are in ``trained`` (the model to be taught has learnt them already) are
+    never held out: they would not test it honestly.
     """
     if not 0.0 <= fraction < 1.0:
         raise DigitpadError(f"the held-out share must be in [0, 1), not {fraction}")
@@ -259,12 +267,17 @@ def holdout_split(
     if len(labels) != len(keys):
         raise ValueError("labels and keys differ in length")
     held = np.zeros(len(labels), dtype=bool)
-    scores = np.array([held_out_score(k) for k in keys])
+    # A score of 1 is never under the fraction: a drawing already learnt stays in training.
+    scores = np.array([1.0 if k in trained else held_out_score(k) for k in keys])
     for digit in np.unique(labels):
         members = np.flatnonzero(labels == digit)
         if len(members) < 2:
             continue
         chosen = scores[members] < fraction
+        limit = math.ceil(fraction * len(members))
+        if chosen.sum() > limit:
+            # Ten drawings of a digit hold out two, not four of them by the luck of the hashes.
+            chosen[np.argsort(scores[members])[limit:]] = False
         if chosen.all():
             chosen[np.argmax(scores[members])] = False
         held[members[chosen]] = True

@@ -166,19 +166,45 @@ def test_holdout_is_about_a_fifth_and_never_in_training():
     assert all(is_held_out(keys[i], 0.2) for i in held)
 
 
-def test_holdout_is_stable_as_drawings_are_added_and_removed():
+def test_holdout_depends_on_each_digits_own_drawings_not_their_order():
     keys = keys_for(200)
     labels = np.arange(200) % 10
     _, held = holdout_split(labels, keys, 0.2)
     before = {keys[i] for i in held}
+    order = np.random.default_rng(0).permutation(200)
+    _, shuffled = holdout_split(labels[order], [keys[i] for i in order], 0.2)
+    assert {keys[order[i]] for i in shuffled} == before
+    # Drawings of other digits added or removed: the 3s held out stay the same.
     more_keys = keys + keys_for(300, prefix="new")
-    more_labels = np.concatenate([labels, np.arange(300) % 10])
+    more_labels = np.concatenate([labels, np.where(np.arange(300) % 10 == 3, 4, 5)])
     _, held_more = holdout_split(more_labels, more_keys, 0.2)
-    assert {more_keys[i] for i in held_more} & set(keys) == before
-    fewer = [k for k in keys if k not in list(before)[:5]]
-    fewer_labels = np.array([labels[keys.index(k)] for k in fewer])
-    _, held_fewer = holdout_split(fewer_labels, fewer, 0.2)
-    assert {fewer[i] for i in held_fewer} == before - set(list(before)[:5])
+    threes = {k for k in before if labels[keys.index(k)] == 3}
+    assert {more_keys[i] for i in held_more if more_labels[i] == 3} == threes
+    fewer = [k for i, k in enumerate(keys) if labels[i] != 7]
+    _, held_fewer = holdout_split(labels[labels != 7], fewer, 0.2)
+    assert {fewer[i] for i in held_fewer} == {k for k in before if not k.endswith("7")}
+
+
+def test_a_digit_holds_out_at_most_its_share_the_lowest_scores_first():
+    from digitpad.drawings import held_out_score
+
+    # Ten drawings of a 4 whose keys happen to put four under 0.2: only two are held out.
+    keys = [k for k in keys_for(400) if held_out_score(k) < 0.2][:4]
+    keys += [k for k in keys_for(400) if held_out_score(k) >= 0.2][:6]
+    train, held = holdout_split(np.full(10, 4), keys, 0.2)
+    assert len(held) == 2 and len(train) == 8
+    lowest = sorted(keys, key=held_out_score)[:2]
+    assert {keys[i] for i in held} == set(lowest)
+
+
+def test_drawings_the_model_has_learnt_are_never_held_out():
+    keys = keys_for(200)
+    labels = np.arange(200) % 10
+    _, held = holdout_split(labels, keys, 0.2)
+    learnt = {keys[i] for i in held[:7]}
+    train, held_now = holdout_split(labels, keys, 0.2, trained=learnt)
+    assert not learnt & {keys[i] for i in held_now}
+    assert learnt <= {keys[i] for i in train}
 
 
 def test_every_taught_digit_keeps_a_training_drawing():

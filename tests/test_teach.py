@@ -105,6 +105,38 @@ def test_teaching_learns_the_drawings_and_keeps_mnist(mnist, base_store, tmp_pat
     assert meta["created"]
 
 
+def test_a_model_taught_from_a_taught_model_never_tests_on_what_it_learnt(
+    mnist, base_store, tmp_path
+):
+    first = rotated_drawings(mnist, digits=(2, 3), per_digit=10)
+    store = ModelStore(tmp_path / "mine")
+    one = teach_to_end(
+        first, mnist, base="tiny", user_store=base_store.root, store=store, settings=_with()
+    )
+    learnt = set(one.meta["taught"]["trained_keys"])
+    # The same drawings and more, taught to the taught model holding out nearly all it may.
+    more = rotated_drawings(mnist, digits=(2, 3), per_digit=10, start=10)
+    both = DrawingSet(
+        np.concatenate([first.images, more.images]),
+        np.concatenate([first.labels, more.labels]),
+        first.drawings + more.drawings,
+    )
+    two = teach_to_end(
+        both, mnist, base=one.path, user_store=store.root, settings=_with(holdout=0.9)
+    )
+    held = two.meta["taught"]["held_out_per_digit"]
+    for digit in (2, 3):
+        learnt_here = sum(
+            1
+            for key, label in zip(first.keys, first.labels, strict=True)
+            if key in learnt and label == digit
+        )
+        assert learnt_here >= 5
+        # 18 of 20 would be held out; the ones the base learnt may not be.
+        assert 0 < held[digit] <= 20 - learnt_here
+    assert learnt <= set(two.meta["taught"]["trained_keys"])  # and the list is carried on
+
+
 def _with(**changes) -> TeachSettings:
     return replace(FAST, **changes)
 
