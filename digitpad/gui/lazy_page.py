@@ -24,14 +24,14 @@ class LazyPage(QWidget):
         super().__init__(parent)
         self._factory = factory
         self.page: QWidget | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
 
     def build(self) -> QWidget:
         """The page, built now if it was not yet."""
         if self.page is None:
             self.page = self._factory()
-            self.layout().addWidget(self.page)
+            self._layout.addWidget(self.page)
             self.built.emit(self.page)
         return self.page
 
