@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from PySide6.QtCore import (
@@ -220,7 +220,10 @@ class DrawingCanvas(QWidget):
             self.update()
             self.pen_width_changed.emit(width)
 
-    pen_width = Property(float, _get_pen_width, set_pen_width, notify=pen_width_changed)
+    if TYPE_CHECKING:  # PySide6's stubs type a Property as itself; it reads and writes a float
+        pen_width: float
+    else:
+        pen_width = Property(float, _get_pen_width, set_pen_width, notify=pen_width_changed)
 
     @property
     def stroke_count(self) -> int:
