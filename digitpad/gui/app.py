@@ -104,7 +104,11 @@ def run_app(store: str | None = None) -> int:
 
     Returns the exit code of the event loop.
     """
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        # A console-only QCoreApplication (an embedding host's) cannot show windows.
+        raise RuntimeError("digitpad needs a QApplication, but a QCoreApplication exists")
+    app = existing or QApplication(sys.argv)
     app.setApplicationName("digitpad")
     app.setOrganizationName("digitpad")
     app.setApplicationDisplayName("digitpad")

@@ -51,7 +51,10 @@ def dark_palette() -> QPalette:
 def apply_appearance(choice: str, app: QApplication | None = None) -> str:
     """Use ``choice`` (one of :data:`CHOICES`; anything else means "system"); returns it."""
     global _original
-    app = app or QApplication.instance()  # type: ignore[assignment]
+    if app is None:
+        instance = QApplication.instance()
+        # Widgets' styles and palettes belong to a QApplication, not a console QCoreApplication.
+        app = instance if isinstance(instance, QApplication) else None
     if app is None:
         return "system"
     if _original is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from PySide6.QtCore import (
@@ -138,6 +139,10 @@ class _Stroke:
         return path
 
 
+# What Clear removed and Undo restores: the strokes, the loaded image and its left edge.
+_Snapshot = tuple[list[_Stroke], QImage | None, float]
+
+
 @dataclass(frozen=True)
 class Mark:
     """A box to show over the drawing: where a digit was found, and what was read there."""
@@ -169,7 +174,7 @@ class DrawingCanvas(QWidget):
         self._image_piece: tuple[tuple[float, float, float, float], float] | None = None
         # What Undo takes back, newest last: "stroke" or a (strokes, image, left) snapshot that
         # Clear removed.
-        self._history: list[object] = []
+        self._history: list[Literal["stroke"] | _Snapshot] = []
         self._marks: list[Mark] = []
         self._mark_labels: list[QRectF] = []  # widget coordinates of each mark's label
         self._last_scale = 0.0
@@ -215,7 +220,10 @@ class DrawingCanvas(QWidget):
             self.update()
             self.pen_width_changed.emit(width)
 
-    pen_width = Property(float, _get_pen_width, set_pen_width, notify=pen_width_changed)
+    if TYPE_CHECKING:  # PySide6's stubs type a Property as itself; it reads and writes a float
+        pen_width: float
+    else:
+        pen_width = Property(float, _get_pen_width, set_pen_width, notify=pen_width_changed)
 
     @property
     def stroke_count(self) -> int:
@@ -634,7 +642,7 @@ class DrawingCanvas(QWidget):
             QEvent.Type.TouchUpdate,
             QEvent.Type.TouchEnd,
             QEvent.Type.TouchCancel,
-        ):
+        ) and isinstance(event, QTouchEvent):
             self._touch(event)
             return True
         return super().event(event)

@@ -44,7 +44,9 @@ class ClassScoresTable(QTableWidget):
             "Click to list the ones wrongly read as it.",
         )
         for column, tip in enumerate(tips):
-            self.horizontalHeaderItem(column).setToolTip(tip)
+            item = self.horizontalHeaderItem(column)
+            assert item is not None  # setHorizontalHeaderLabels made one per column
+            item.setToolTip(tip)
         self.setAccessibleName("Accuracy and precision per digit")
         self.setAccessibleDescription(
             "One row per digit, worst first; Enter on a row lists that digit's mistakes"

@@ -159,7 +159,11 @@ def with_problem_below(edit: ValueEdit) -> QWidget:
     return box
 
 
-def editor_for(spec: Setting) -> QWidget:
+# The three kinds of editor a setting can have (see editor_for).
+Editor = QComboBox | QCheckBox | ValueEdit
+
+
+def editor_for(spec: Setting) -> Editor:
     """The editor a setting's kind asks for: a combo box, a check box or a text field."""
     if spec.choices:
         combo = QComboBox()
@@ -184,6 +188,9 @@ class ConfigForm(QWidget):
 
     changed = Signal()
     validity_changed = Signal(bool)
+    # Set by setattr in __init__ like every field's editor; declared for the type checker
+    # because the Train tab reads it by name (a float setting, so a ValueEdit).
+    learning_rate: ValueEdit
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,7 +205,7 @@ class ConfigForm(QWidget):
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addRow("Preset", self.preset)
-        self._editors: dict[str, QWidget] = {}
+        self._editors: dict[str, Editor] = {}
         self._error_labels: dict[str, QLabel] = {}
         for name, spec in SETTINGS.items():
             editor = editor_for(spec)
@@ -240,7 +247,7 @@ class ConfigForm(QWidget):
         self._error_labels[spec.name] = label
         return box
 
-    def editor(self, name: str) -> QWidget:
+    def editor(self, name: str) -> Editor:
         """The editor of the field ``name``."""
         return self._editors[name]
 
@@ -257,7 +264,7 @@ class ConfigForm(QWidget):
                 elif isinstance(editor, QCheckBox):
                     editor.setChecked(value)
                 else:
-                    editor.setValue(value)  # type: ignore[attr-defined]
+                    editor.setValue(value)
         finally:
             self._loading = False
         self._edited()
@@ -301,7 +308,7 @@ class ConfigForm(QWidget):
                 values[name] = editor.isChecked()
             else:
                 try:
-                    values[name] = editor.read()  # type: ignore[attr-defined]
+                    values[name] = editor.read()
                 except ConfigError as exc:
                     errors.append(exc)
         if errors:
@@ -338,7 +345,7 @@ class ConfigForm(QWidget):
             return editor.currentData()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
-        return editor.value()  # type: ignore[attr-defined]
+        return editor.value()
 
     def _show(self, errors: list[ConfigError]) -> None:
         self._errors = list(errors)

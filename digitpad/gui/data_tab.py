@@ -234,6 +234,7 @@ class DataTab(QWidget):
             "ink with a thin grey edge."
         )
         self.show_examples(self._digit)
+        assert self._content is not None  # built by showEvent before loading started
         self._pages.setCurrentWidget(self._content)
         self.ready.emit()
 

@@ -205,11 +205,10 @@ class DrawTab(QWidget):
             (QKeySequence(Qt.Key.Key_Escape), self.canvas.clear),
             (QKeySequence(Qt.Key.Key_Delete), self.canvas.clear),
         ):
-            QShortcut(keys, self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
         for digit in range(10):
-            QShortcut(
-                QKeySequence(str(digit)), self, activated=lambda d=digit: self.label_drawing(d)
-            )
+            shortcut = QShortcut(QKeySequence(str(digit)), self)
+            shortcut.activated.connect(lambda d=digit: self.label_drawing(d))
 
         self._build_layout()
         self.set_predictor(predictor)
@@ -420,6 +419,8 @@ class DrawTab(QWidget):
         self._show_selected()
 
     def _show_selected(self) -> None:
+        # Only reached with readings, and refresh() makes none without a predictor.
+        assert self._predictor is not None
         reading = self._readings[self._selected]
         image = reading.image
         self._network_input = image

@@ -69,7 +69,8 @@ class FocusRing(QFocusFrame):
             and isinstance(new, RINGED_TYPES)
             and new.focusPolicy() != Qt.FocusPolicy.NoFocus
         )
-        self.setWidget(new if wanted else None)
+        # None detaches the frame (QFocusFrame::setWidget(nullptr)); PySide6's stub omits it.
+        self.setWidget(new if wanted else None)  # type: ignore[arg-type]
         self.setVisible(wanted)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -107,8 +107,8 @@ class HiddenMapView(QWidget):
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setMinimumSize(360, 300)
         self.axes = self.figure.add_subplot()
-        self._dots = None
-        self._crosses = None
+        self._dots: PathCollection | None = None
+        self._crosses: PathCollection | None = None
         self._star = Line2D(
             [], [], marker="*", ms=18, color="black", mec="white", mew=1.2, ls="", zorder=5
         )

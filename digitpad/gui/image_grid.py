@@ -131,6 +131,7 @@ class DigitListModel(QAbstractListModel):
     def _thumbnail(self, i: int) -> QPixmap:
         pixmap = self._thumbnails.get(i)
         if pixmap is None:
+            assert self._images is not None  # data() asks for thumbnails only once it has images
             # Whole device pixels per MNIST pixel, so a thumbnail stays crisp on HiDPI too.
             scale = max(1, round(THUMBNAIL_SCALE * self._pixel_ratio))
             pixmap = QPixmap.fromImage(digit_qimage(self._images[i], scale))

@@ -9,29 +9,32 @@ with ``built`` so that the window can wire it up then.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+PageT = TypeVar("PageT", bound=QWidget)
 
-class LazyPage(QWidget):
+
+class LazyPage(QWidget, Generic[PageT]):
     """Builds ``factory()`` on first show; ``page`` is None until then."""
 
     built = Signal(object)
 
-    def __init__(self, factory: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+    def __init__(self, factory: Callable[[], PageT], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._factory = factory
-        self.page: QWidget | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.page: PageT | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
 
-    def build(self) -> QWidget:
+    def build(self) -> PageT:
         """The page, built now if it was not yet."""
         if self.page is None:
             self.page = self._factory()
-            self.layout().addWidget(self.page)
+            self._layout.addWidget(self.page)
             self.built.emit(self.page)
         return self.page
 

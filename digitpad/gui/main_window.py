@@ -74,6 +74,14 @@ def app_settings() -> QSettings:
     return QSettings()
 
 
+def _number(value: object) -> str | int | float:
+    """A stored setting as ``int()`` or ``float()`` take it (an ini file gives text, this session
+    a number); anything else raises TypeError, as ``int()`` of it would."""
+    if isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"not a number: {value!r}")
+
+
 def _runs_view(store: str | None) -> RunsView:
     from digitpad.gui.runs_view import RunsView
 
@@ -178,7 +186,8 @@ class MainWindow(QMainWindow):
             ("Ctrl+Shift+Tab", -1),
             ("Ctrl+Backtab", -1),
         ):
-            QShortcut(QKeySequence(keys), self, activated=lambda step=step: self.step_tab(step))
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda step=step: self.step_tab(step))
         self.setCentralWidget(self.tabs)
         self.focus_ring = FocusRing(self)  # visible focus on the tab bar, lists, tables, log
 
@@ -318,12 +327,12 @@ class MainWindow(QMainWindow):
     @property
     def network_tab(self) -> NetworkTab:
         """The Network page (built now if it was not yet)."""
-        return self.network_page.build()  # type: ignore[return-value]
+        return self.network_page.build()
 
     @property
     def runs_view(self) -> RunsView:
         """The Runs page (built now if it was not yet)."""
-        return self.runs_page.build()  # type: ignore[return-value]
+        return self.runs_page.build()
 
     def _wire_network_tab(self, tab: NetworkTab) -> None:
         tab.open_in_canvas.connect(self.open_in_canvas)
@@ -466,7 +475,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1200, 820)
         try:
-            tab = int(self._settings.value(_TAB, 0))
+            tab = int(_number(self._settings.value(_TAB, 0)))
         except (TypeError, ValueError):
             tab = 0
         if 0 <= tab < self.tabs.count():
@@ -478,9 +487,9 @@ class MainWindow(QMainWindow):
         self.appearance_actions[choice].setChecked(True)
         # A garbled value keeps "always answer".
         with contextlib.suppress(TypeError, ValueError):
-            self.threshold.set_value(float(self._settings.value(_THRESHOLD, 0.0)))
+            self.threshold.set_value(float(_number(self._settings.value(_THRESHOLD, 0.0))))
         with contextlib.suppress(TypeError, ValueError):
-            self.draw_tab.set_pen_width(float(self._settings.value(_PEN_WIDTH, "nan")))
+            self.draw_tab.set_pen_width(float(_number(self._settings.value(_PEN_WIDTH, "nan"))))
         folder = self._settings.value(_TENSORBOARD_DIR, "")
         self.train_tab.tensorboard.set_choice(
             str(self._settings.value(_TENSORBOARD, "false")).lower() == "true",

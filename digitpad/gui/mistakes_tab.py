@@ -234,7 +234,7 @@ class MistakesTab(QWidget):
         self.right_pane.setStretchFactor(0, 1)
         self.right_pane.setStretchFactor(1, 0)
         self.right_pane.splitterMoved.connect(lambda *_: self._user_sized.add("height"))
-        self._detail_page = detail_page
+        self._detail_page, self._detail_layout, self._list_page = detail_page, detail, list_page
 
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.setChildrenCollapsible(False)
@@ -291,8 +291,8 @@ class MistakesTab(QWidget):
         pane's width they may need more lines than their minimums say. Measured at the width
         the pane is about to give them (the splitter lays its children out after this).
         """
-        detail, listing = self._detail_page, self.right_pane.widget(0)
-        margins = detail.layout().contentsMargins()
+        detail, listing = self._detail_page, self._list_page
+        margins = self._detail_layout.contentsMargins()
         width = self.right_pane.width() - margins.left() - margins.right()
         caption = self.detail_caption
         extra = max(0, caption.heightForWidth(width) - caption.minimumSizeHint().height())
@@ -426,8 +426,8 @@ class MistakesTab(QWidget):
     @Slot()
     def _apply_filters(self) -> None:
         true, predicted, show = self.filters()
-        both = true is not None and predicted is not None
-        self.confusion.set_selected((true, predicted) if both else None)
+        both = None if true is None or predicted is None else (true, predicted)
+        self.confusion.set_selected(both)
         self.class_table.show_selected(true, predicted)
         if self._evaluation is None:
             return

@@ -81,7 +81,7 @@ class ModelPickerDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
-        self.tree.itemDoubleClicked.connect(lambda *_: self.selected() and self.accept())
+        self.tree.itemDoubleClicked.connect(lambda *_: self._open_double_clicked())
 
         layout = QVBoxLayout(self)
         hint = QLabel(
@@ -94,6 +94,10 @@ class ModelPickerDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(720, 360)
         self._selection_changed()
+
+    def _open_double_clicked(self) -> None:
+        if self.selected():
+            self.accept()
 
     @staticmethod
     def _run_item(run: SessionRun) -> QTreeWidgetItem:
@@ -124,7 +128,7 @@ class ModelPickerDialog(QDialog):
             accuracy, created = "broken", ""
         item = QTreeWidgetItem([info.name, accuracy, created, where])
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if not info.ok:
+        if info.problem is not None:  # not info.ok, said so that the type checker sees it
             # Disabled items are drawn with the palette's disabled text colour: visibly
             # unavailable in light and dark themes alike; the tooltip says why.
             item.setFlags(Qt.ItemFlag.NoItemFlags)

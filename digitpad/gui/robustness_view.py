@@ -163,9 +163,15 @@ class RobustnessView(QWidget):
             self.status.setText("There is no current model yet.")
             return
 
+        def chosen(choice: str) -> Predictor:
+            if choice != CURRENT:
+                return load_predictor(choice, store)
+            assert current is not None  # checked above, before the job starts
+            return current
+
         def work():
             # Stored models are read here, on the worker thread.
-            predictors = [current if c == CURRENT else load_predictor(c, store) for c in choices]
+            predictors = [chosen(c) for c in choices]
             yield from robustness_steps(predictors, test.x, test.y, cache=cache)
 
         self.progress.setValue(0)

@@ -9,6 +9,7 @@ bundled model can be neither.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QPalette
@@ -36,6 +37,9 @@ from digitpad.runs import (
     setting_text,
 )
 from digitpad.store import ModelStore, list_models
+
+if TYPE_CHECKING:  # matplotlib's Qt backend is imported when the charts are first drawn
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
 FIXED = ["", "Name", "Created", "Preset", "Epochs", "Val acc", "Test acc", "Time"]
 TICK, NAME = 0, 1
@@ -74,7 +78,7 @@ class RunsView(QWidget):
         self._records: list[RunRecord] = []
         self._session: dict[str, RunRecord] = {}
         self._ticked: set[str] = set()
-        self._canvas = None
+        self._canvas: FigureCanvasQTAgg | None = None
 
         self.table = QTableWidget()
         self.table.setAccessibleName("Runs")
@@ -115,7 +119,8 @@ class RunsView(QWidget):
         column.addWidget(self.table, 1)
         column.addLayout(buttons)
         self._chart_holder = QWidget()
-        QVBoxLayout(self._chart_holder).setContentsMargins(0, 0, 0, 0)
+        self._chart_layout = QVBoxLayout(self._chart_holder)
+        self._chart_layout.setContentsMargins(0, 0, 0, 0)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(self._chart_holder)
@@ -170,7 +175,7 @@ class RunsView(QWidget):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not rows:
             return None
-        key = self.table.item(rows[0].row(), NAME).data(Qt.ItemDataRole.UserRole)
+        key = self._key_of_row(rows[0].row())
         return next((r for r in self._records if r.key == key), None)
 
     # --- table ----------------------------------------------------------------------------
@@ -226,10 +231,15 @@ class RunsView(QWidget):
         table.setSortingEnabled(True)
         table.blockSignals(False)
 
+    def _key_of_row(self, row: int) -> Any:
+        item = self.table.item(row, NAME)
+        assert item is not None  # _fill_table gives every row its name cell, signals blocked
+        return item.data(Qt.ItemDataRole.UserRole)
+
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() != TICK:
             return
-        key = self.table.item(item.row(), NAME).data(Qt.ItemDataRole.UserRole)
+        key = self._key_of_row(item.row())
         if item.checkState() == Qt.CheckState.Checked:
             self._ticked.add(key)
         else:
@@ -240,7 +250,7 @@ class RunsView(QWidget):
         record = self.selected()
         stored = record is not None and record.path is not None
         self.open_button.setEnabled(stored)
-        editable = stored and not record.bundled
+        editable = record is not None and stored and not record.bundled
         self.rename_button.setEnabled(editable)
         self.delete_button.setEnabled(editable)
         why = "the bundled model cannot be changed" if record and record.bundled else ""
@@ -299,7 +309,7 @@ class RunsView(QWidget):
 
     # --- charts ---------------------------------------------------------------------------
 
-    def _ensure_canvas(self):
+    def _ensure_canvas(self) -> FigureCanvasQTAgg:
         if self._canvas is None:
             from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
             from matplotlib.figure import Figure
@@ -309,7 +319,7 @@ class RunsView(QWidget):
             self._canvas = FigureCanvasQTAgg(figure)
             self._canvas.setAccessibleName("Validation curves of the ticked runs")
             self._canvas.setMinimumHeight(220)
-            self._chart_holder.layout().addWidget(self._canvas)
+            self._chart_layout.addWidget(self._canvas)
         return self._canvas
 
     def redraw(self) -> None:

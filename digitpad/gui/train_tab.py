@@ -280,7 +280,8 @@ class TrainTab(QWidget):
         # next run, resumes it.
         self.log.verticalScrollBar().actionTriggered.connect(self._log_scrolled)
         self._chart_page = QWidget()  # the charts go in on first show
-        QVBoxLayout(self._chart_page).setContentsMargins(0, 0, 0, 0)
+        self._chart_layout = QVBoxLayout(self._chart_page)
+        self._chart_layout.setContentsMargins(0, 0, 0, 0)
         self.inside = InsideView()
         self.views = QTabWidget()
         self.views.addTab(self._chart_page, "Curves")
@@ -356,7 +357,7 @@ class TrainTab(QWidget):
             from digitpad.gui.charts import TrainingCharts
 
             self._charts = TrainingCharts()
-            self._chart_page.layout().addWidget(self._charts)
+            self._chart_layout.addWidget(self._charts)
             self._plan_charts()
             self.form.changed.connect(self._plan_charts)
             # The curves are the point of the tab: most of the height, the log the rest.
@@ -393,9 +394,10 @@ class TrainTab(QWidget):
             self._worker.control.snapshot_seconds = SNAPSHOT_SECONDS if self.watching else None
 
     def _update_buttons(self) -> None:
-        running = self._worker is not None
-        stopping = running and self._worker.stopping
-        paused = running and self._worker.paused
+        worker = self._worker
+        running = worker is not None
+        stopping = worker is not None and worker.stopping
+        paused = worker is not None and worker.paused
         self.start_button.setEnabled(not running and self.form.is_valid)
         self.pause_button.setEnabled(running and not stopping)
         self.pause_button.setText("Resume" if paused else "Pause")
@@ -428,8 +430,12 @@ class TrainTab(QWidget):
             trainer = TrainerProcess(self._data_loader)
         self._trainer = trainer
         self._warmer = ProcessWarmer(trainer, self.form, self)
-        self.running_changed.connect(lambda running: running or self._warmer.warm_now())
+        self.running_changed.connect(self._warm_when_idle)
         self._warmer.warm_now()
+
+    def _warm_when_idle(self, running: bool) -> None:
+        if not running and self._warmer is not None:
+            self._warmer.warm_now()
 
     def start(self) -> None:
         """Train a new model with the form's settings (ignored while a run is going)."""
@@ -554,6 +560,7 @@ class TrainTab(QWidget):
             self._worker.stop()
         if self._trainer is not None:
             # Lets a save under way finish, stops a run, then ends the process: no orphan.
+            assert self._warmer is not None  # made with the trainer
             self._warmer.stop()
             self._trainer.close(max(0.0, deadline - time.monotonic() - 0.5))
         for thread in threads:
@@ -738,7 +745,7 @@ class TrainTab(QWidget):
             self.runs.append(run)
         # A diverged run's weights are rarely worth drawing with: keep the model the user had.
         adopt = run is not None and finished.status is not Outcome.DIVERGED
-        if adopt:
+        if run is not None and adopt:
             text += f" The Draw and Mistakes tabs now use this model ({run.label.name})."
         elif run is not None:
             text += " The Draw and Mistakes tabs keep their model."
@@ -762,7 +769,7 @@ class TrainTab(QWidget):
                 saturated_share=finished.saturated_share,
                 config=finished.config,
             )
-        if adopt:
+        if run is not None and adopt:
             self.model_trained.emit(run.predictor)
 
     def _on_failed(self, message: str) -> None:
@@ -880,6 +887,7 @@ class TrainTab(QWidget):
         # run trained in this process is rebuilt from its NumPy weights in the save thread.
         trained = run.result.finished.model
         model = trained if isinstance(trained, RemoteModel) else run.predictor
+        assert run.result.meta is not None  # a run has weights, so it has its meta (make_run)
         saver = SaveWorker(name, model, run.result.meta, store, overwrite=overwrite)
         saver.saved.connect(lambda folder: self._on_saved(name, folder, run))
         saver.failed.connect(lambda message: self._show_save_error(message, run, name))

@@ -161,7 +161,7 @@ class TrainWorker(QThread):
         if self._tensorboard is not None:
             from digitpad.tensorboard_log import record
 
-            events = record(events, self._tensorboard, self._control)
+            events = record(events, os.fspath(self._tensorboard), self._control)
         try:
             for event in events:
                 if isinstance(event, training.Finished):
@@ -227,7 +227,7 @@ class TrainWorker(QThread):
         finished = replace(finished, model=RemoteModel(finished.config, layers, trainer))
         name = f"unsaved run {time.strftime('%H:%M')}"
         activation = finished.config.activation
-        predictor = Predictor(layers, activation, name, dict(message.meta))
+        predictor = Predictor(list(layers), activation, name, dict(message.meta))
         return TrainResult(finished, predictor, message.meta, message.data_sha256)
 
     @staticmethod
