@@ -35,6 +35,14 @@ def no_leftover_threads():
     assert not leftover, f"threads left running: {leftover}"
 
 
+@pytest.fixture(scope="session")
+def mnist():
+    """The bundled MNIST, loaded and verified once for the whole run (read-only: share it)."""
+    from digitpad.data import load_mnist
+
+    return load_mnist()
+
+
 @pytest.fixture
 def user_store(tmp_path, monkeypatch):
     """A fresh, empty user model store for the test (never the real one)."""

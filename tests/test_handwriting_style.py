@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitpad.data import load_mnist
 from digitpad.handwriting_style import (
     MAX_SLANT,
     MIN_DRAWINGS,
@@ -17,11 +16,6 @@ from digitpad.handwriting_style import (
     render_in_style,
 )
 from digitpad.inference import load_predictor
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import pytest
 
 import digitpad.teach as teach_module
 from digitpad.cli import main
-from digitpad.data import load_mnist
 from digitpad.drawings import Drawing, DrawingFolder, DrawingSet, holdout_split
 from digitpad.errors import DigitpadError
 from digitpad.inference import load_predictor
@@ -32,11 +31,6 @@ from digitpad.teach import (
 FAST = TeachSettings(
     steps=150, learning_rate=2e-3, pool_size=600, replay_size=2000, validation_images=200
 )
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
 
 
 @pytest.fixture(scope="module")
