@@ -11,6 +11,12 @@ import os
 import sys
 import threading
 
+BACKGROUND_NICE = 10
+"""How much nicer than the window's GUI thread background work runs: the training process,
+evaluations and page jobs, and the drawing of the curves. The GUI thread alone stays first
+(a stroke on the canvas is never kept waiting); among themselves they share fairly, so the
+curves of a run preempt its training no more than the run preempts them."""
+
 
 def lower_thread_priority(nice: int) -> bool:
     """Add ``nice`` to the calling thread's niceness; whether it could be done."""

@@ -27,6 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PySide6.QtGui import QImage
 
+from digitpad.priority import BACKGROUND_NICE, lower_thread_priority
+
 log = logging.getLogger(__name__)
 
 # Tableau blue and orange: distinct for most colour-blind readers, legible on light and dark.
@@ -291,6 +293,12 @@ class RenderThread:
             return self._condition.wait_for(lambda: not self._jobs and not self._busy, timeout)
 
     def _run(self) -> None:
+        # At the training process's priority, not the window's: a curve drawn at the GUI's
+        # priority preempted one of the trainer's two threads mid-step, and both waited (the
+        # window's runs 190-225k samples/s with the renderer at niceness 0, 245-249k at the
+        # trainer's 10, on the same busy machine, alternating). Six redraws a second of 3-10 ms
+        # each still find a core: the trainer leaves gaps between its chunks.
+        lower_thread_priority(BACKGROUND_NICE)
         while True:
             with self._condition:
                 self._condition.wait_for(lambda: bool(self._jobs))

@@ -17,9 +17,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from digitpad.errors import DigitpadError
 from digitpad.gui.errors import error_message, report_exception
-from digitpad.priority import lower_thread_priority
-
-BACKGROUND_NICE = 10
+from digitpad.priority import BACKGROUND_NICE, lower_thread_priority
 
 
 class GeneratorWorker(QThread):

@@ -47,13 +47,14 @@ from typing import TYPE_CHECKING, Any
 
 from digitpad.config import TrainConfig
 from digitpad.errors import DigitpadError, StoreError
+from digitpad.priority import BACKGROUND_NICE
 from digitpad.training.control import TrainControl
 from digitpad.training.events import Event, Finished, History, Layers, Outcome, Snapshot
 
 if TYPE_CHECKING:
     from digitpad.data import Mnist
 
-NICE = 10
+NICE = BACKGROUND_NICE
 """How much lower the trainer's priority is than the app's: drawing comes first."""
 STOP_SECONDS = 0.6
 """A stopped run that has not ended after this long is ended with its process (which takes

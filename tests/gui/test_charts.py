@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -137,8 +140,6 @@ def test_new_points_are_painted_over_the_frame_without_a_full_draw(charts):
 
 
 def test_the_render_thread_skips_to_the_newest_job_of_a_key():
-    import threading
-
     from digitpad.gui.chart_renderer import RenderThread
 
     thread = RenderThread(name="test-renderer")
@@ -150,3 +151,20 @@ def test_the_render_thread_skips_to_the_newest_job_of_a_key():
     gate.set()
     assert thread.wait_idle(10)
     assert ran == [4]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_render_thread_runs_at_the_background_priority_and_the_caller_keeps_its_own():
+    from digitpad.gui.chart_renderer import RenderThread
+    from digitpad.priority import BACKGROUND_NICE
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = niceness()
+    seen = []
+    thread = RenderThread(name="test-renderer")
+    thread.submit("a", lambda: seen.append(niceness()))
+    assert thread.wait_idle(10)
+    assert seen == [min(19, before + BACKGROUND_NICE)]
+    assert niceness() == before
