@@ -174,6 +174,39 @@ def test_held_out_drawings_are_never_in_the_training_mix(mnist, base_store, monk
     assert finished.before.personal_accuracy is not None
 
 
+def test_the_digits_the_base_misreads_get_more_of_the_drawings_share(mnist, base_store):
+    # Quarter-turned 2s and 3s the base misreads; 0s and 1s as MNIST wrote them, read right.
+    turned = rotated_drawings(mnist, digits=(2, 3), per_digit=8)
+    plain = [i for d in (0, 1) for i in np.flatnonzero(mnist.test.y == d)[:8]]
+    drawings = DrawingSet(
+        np.concatenate([turned.images, mnist.test.images[plain].astype(np.float32)]),
+        np.concatenate([turned.labels, mnist.test.y[plain]]),
+        turned.drawings + tuple(Drawing(Path(f"p/{i}.png"), int(mnist.test.y[i])) for i in plain),
+    )
+    base = load_predictor("tiny", base_store.root)
+    misread = {
+        d: float(np.mean(base.logits(drawings.images[drawings.labels == d]).argmax(1) != d))
+        for d in (0, 1, 2, 3)
+    }
+    assert misread[2] + misread[3] > misread[0] + misread[1] + 0.5  # the premise
+    taught = np.array([0, 1, 2, 3])
+    draws = teach_module._digit_draws(base, drawings, taught, 6.0)
+    expected = np.array([1 + 6 * misread[d] for d in (0, 1, 2, 3)])
+    assert np.allclose(draws, expected / expected.sum())
+    assert np.allclose(teach_module._digit_draws(base, drawings, taught, 0.0), 0.25)
+
+    # The batches follow: the turned digits fill most of the drawings' part of them.
+    tuner = teach_module._FineTuner(base, drawings, mnist, _with(misread_boost=6.0))
+    batches = []
+    tuner._run_chunk = lambda x, y, b: (batches.append(np.asarray(b)), (0.0, 0.0))[1]
+    tuner.run(50, 1e-3)
+    pool_labels = np.asarray(tuner._y)[: tuner._replay_offset].argmax(axis=1)
+    chosen = pool_labels[batches[0][:, : tuner._personal].ravel()]
+    share = np.mean(np.isin(chosen, (2, 3)))
+    assert abs(share - draws[2:].sum()) < 0.05
+    assert share > 0.6
+
+
 def test_the_blend_keeps_mnist_validation_within_the_budget(mnist, base_store):
     budget = 0.03  # the tiny base reads 88%: its answers churn more
     finished = teach_to_end(
