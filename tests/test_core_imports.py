@@ -53,6 +53,7 @@ CORE = [
     "training.loop",
     "training.process",
     "training.tuning",
+    "training.scratch",
 ]
 CANVAS_PATH = [
     "config",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ from digitpad.training.process import (
     TrainerProcess,
     death_message,
 )
+from digitpad.training.scratch import OWNER, PREFIX, sweep_scratch
 
 TINY = TrainConfig(hidden=(16,), epochs=3, batch_size=50, validate_every=10, seed=3)
 LONG = TrainConfig(hidden=(16,), epochs=500, batch_size=50, seed=3)
@@ -246,7 +248,7 @@ if __name__ == "__main__":
     trainer.warm(TrainConfig(hidden=(16,), epochs=1, batch_size=50))
     while trainer.warmed is None:  # TensorFlow imported, the step compiled
         time.sleep(0.05)
-    print(trainer.pid, flush=True)
+    print(trainer.pid, trainer._generation.scratch, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # the app crashes: no close, no atexit
 """
 
@@ -263,7 +265,9 @@ def running(pid: int) -> bool:
 def test_the_training_process_ends_when_the_app_dies(tmp_path):
     script = tmp_path / "app.py"
     script.write_text(APP_KILLED)
-    env = {"PYTHONPATH": str(Path(__file__).parent)}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"PYTHONPATH": str(Path(__file__).parent), "TMPDIR": str(temporary)}
     done = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
@@ -272,8 +276,51 @@ def test_the_training_process_ends_when_the_app_dies(tmp_path):
         env={**os.environ, **env},
         check=False,
     )
-    pid = int(done.stdout.split()[0])
+    pid, scratch = done.stdout.split()[:2]
     deadline = time.monotonic() + 30
-    while running(pid) and time.monotonic() < deadline:
+    while running(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)  # a process outside this one: nothing to wait on but its state
-    assert not running(pid), "the training process outlived the app"
+    assert not running(int(pid)), "the training process outlived the app"
+    # Its temporary folder outlived both; the next training process's start sweeps it.
+    assert Path(scratch).parent == temporary and Path(scratch).is_dir()
+    assert sweep_scratch(temporary) == 1
+    assert not Path(scratch).exists()
+
+
+def test_a_killed_process_leaves_no_temporary_files():
+    trainer = TrainerProcess(tiny_data, nice=0)
+    try:
+        trainer.warm(TINY)
+        deadline = time.monotonic() + TIMEOUT
+        while trainer.warmed is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        scratch = trainer._generation.scratch
+        # TensorFlow's autograph wrote its converted functions there, not in the shared /tmp.
+        assert list(scratch.glob("__autograph_generated_file*.py"))
+        os.kill(trainer.pid, signal.SIGKILL)
+        while trainer.alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not trainer.alive
+        assert not scratch.exists()
+    finally:
+        trainer.close()
+
+
+def test_the_sweep_removes_only_folders_whose_app_has_ended(tmp_path):
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    folders = {name: tmp_path / f"{PREFIX}{name}" for name in ("ended", "alive", "unmarked")}
+    for folder in folders.values():
+        folder.mkdir()
+        (folder / "__autograph_generated_file1.py").write_text("")
+    (folders["ended"] / OWNER).write_text(ended.stdout.strip())
+    (folders["alive"] / OWNER).write_text(str(os.getppid()))
+    other = tmp_path / "someone-elses"
+    other.mkdir()
+    assert sweep_scratch(tmp_path) == 1
+    assert not folders["ended"].exists()
+    assert folders["alive"].exists() and folders["unmarked"].exists() and other.exists()

@@ -50,6 +50,7 @@ from digitpad.errors import DigitpadError, StoreError
 from digitpad.priority import BACKGROUND_NICE
 from digitpad.training.control import TrainControl
 from digitpad.training.events import Event, Finished, History, Layers, Outcome, Snapshot
+from digitpad.training.scratch import make_scratch, remove_scratch, sweep_scratch, use_scratch
 
 if TYPE_CHECKING:
     from digitpad.data import Mnist
@@ -268,9 +269,10 @@ class _Generation:
         events_out, events_in = context.Pipe(duplex=False)
         self.threads = threads
         self.running = False  # a run started and its end not yet read
+        self.scratch = make_scratch()
         self.process = context.Process(
             target=_serve,
-            args=(commands_out, events_in, nice, threads),
+            args=(commands_out, events_in, nice, threads, str(self.scratch)),
             name="digitpad-trainer",
             daemon=True,  # multiprocessing ends it at exit should everything else fail
         )
@@ -329,6 +331,8 @@ class _Generation:
             else:
                 self.runs.put(message)
         self.process.join(1.0)
+        if self.process.exitcode is not None:
+            remove_scratch(self.scratch)
         self.died = death_message(self.process.exitcode)
         error = TrainerDied(self.died)
         for future in list(self.saves.values()):
@@ -358,6 +362,7 @@ class _Generation:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        remove_scratch(self.scratch)
         self.outbox.put(None)
         self.writer.join(2.0)
         self.reader.join(2.0)
@@ -399,6 +404,8 @@ class TrainerProcess:
                     return generation
             if generation is not None:
                 generation.close(0.0)  # idle or dead: nothing to wait for
+            else:
+                sweep_scratch()  # what training processes of apps no longer running left
             if threads is None:
                 threads = generation.threads if generation is not None else 0
             generation = self._generation = _Generation(self._context, self._nice, threads)
@@ -577,8 +584,9 @@ class RemoteModel:
 # --- the training process -----------------------------------------------------------------
 
 
-def _serve(commands: Connection, events: Connection, nice: int, threads: int) -> None:
+def _serve(commands: Connection, events: Connection, nice: int, threads: int, scratch: str) -> None:
     """The training process: answer the app's messages until it quits or goes away."""
+    use_scratch(Path(scratch))
     with contextlib.suppress(OSError):
         os.nice(nice)
     # Ctrl+C in a terminal reaches the whole process group: the app decides, then ends us.
