@@ -324,3 +324,19 @@ def test_the_sweep_removes_only_folders_whose_app_has_ended(tmp_path):
     assert sweep_scratch(tmp_path) == 1
     assert not folders["ended"].exists()
     assert folders["alive"].exists() and folders["unmarked"].exists() and other.exists()
+
+
+def test_no_writable_temporary_folder_means_no_folder_of_its_own(monkeypatch):
+    import tempfile
+
+    from digitpad.training import scratch
+
+    def refuse(**_kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    assert scratch.make_scratch() is None
+    before = tempfile.tempdir
+    scratch.use_scratch(None)  # the training process then keeps the system's
+    assert tempfile.tempdir == before
+    scratch.remove_scratch(None)

@@ -272,7 +272,7 @@ class _Generation:
         self.scratch = make_scratch()
         self.process = context.Process(
             target=_serve,
-            args=(commands_out, events_in, nice, threads, str(self.scratch)),
+            args=(commands_out, events_in, nice, threads, self.scratch),
             name="digitpad-trainer",
             daemon=True,  # multiprocessing ends it at exit should everything else fail
         )
@@ -584,9 +584,11 @@ class RemoteModel:
 # --- the training process -----------------------------------------------------------------
 
 
-def _serve(commands: Connection, events: Connection, nice: int, threads: int, scratch: str) -> None:
+def _serve(
+    commands: Connection, events: Connection, nice: int, threads: int, scratch: Path | None
+) -> None:
     """The training process: answer the app's messages until it quits or goes away."""
-    use_scratch(Path(scratch))
+    use_scratch(scratch)
     with contextlib.suppress(OSError):
         os.nice(nice)
     # Ctrl+C in a terminal reaches the whole process group: the app decides, then ends us.

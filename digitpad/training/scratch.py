@@ -21,15 +21,21 @@ OWNER = "owner"
 """The file in each folder that holds the pid of the app that made it."""
 
 
-def make_scratch() -> Path:
-    """A new, empty folder for one training process, marked with this process's pid."""
-    folder = Path(tempfile.mkdtemp(prefix=PREFIX))
-    (folder / OWNER).write_text(str(os.getpid()), encoding="ascii")
+def make_scratch() -> Path | None:
+    """A new, empty folder for one training process, marked with this process's pid (None
+    if the temporary folder is not writable: training does not need one of its own)."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (folder / OWNER).write_text(str(os.getpid()), encoding="ascii")
+    except OSError:
+        return None
     return folder
 
 
-def use_scratch(folder: Path) -> None:
+def use_scratch(folder: Path | None) -> None:
     """In the training process, before TensorFlow loads: temporary files go to ``folder``."""
+    if folder is None:
+        return
     os.environ["TMPDIR"] = str(folder)  # TensorFlow's C++ side
     tempfile.tempdir = str(folder)  # already cached by Python: set it too
 
