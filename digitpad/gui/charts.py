@@ -123,6 +123,7 @@ class TrainingCharts(QWidget):
         self._dirty = False
         self._undrawn = True
         self._shown_a_run = False  # a run (training or teaching) was shown since built
+        self._refit = False  # a new run's first points set the ranges afresh
 
         self._redraws = Throttle(REDRAW_MS, self._redraw_if_dirty, self)
 
@@ -196,7 +197,9 @@ class TrainingCharts(QWidget):
             ys.clear()
         self._ema = {metric: Ema(self._smoothing) for metric in self._ema}
         self._marks.clear()
-        self._loss_limits = self._accuracy_limits = EMPTY_RANGE
+        # The last run's ranges stay until this run's first points: the empty axes keep their
+        # scale, and a run like the last (the same settings, say) needs no full redraw at all.
+        self._refit = True
         self._changed()
 
     def plan(self, epochs: int) -> None:
@@ -218,6 +221,7 @@ class TrainingCharts(QWidget):
         for metric, value in (("loss", loss), ("accuracy", accuracy)):
             self._append(f"{metric}_raw", epoch, value)
             self._append(metric, epoch, self._ema[metric].add(value))
+        self._changed()
 
     def add_validation(
         self,
@@ -234,6 +238,7 @@ class TrainingCharts(QWidget):
         if math.isfinite(train_loss) or math.isfinite(train_accuracy):
             self._append("train_eval_loss", epoch, train_loss)
             self._append("train_eval_accuracy", epoch, train_accuracy)
+        self._changed()
 
     def mark_learning_rate(self, epoch: float, learning_rate: float) -> None:
         """A vertical dashed line at ``epoch`` on both axes, labelled with the new rate."""
@@ -275,10 +280,12 @@ class TrainingCharts(QWidget):
         return {name: (np.asarray(xs), np.asarray(ys)) for name, (xs, ys) in self._data.items()}
 
     def _append(self, name: str, x: float, y: float) -> None:
+        # The caller reports the change once all of an event's points are in: the redraw
+        # throttle draws the first change at once, and a loss without its accuracy would
+        # cost a full draw for a range that the accuracy then changes again.
         xs, ys = self._data[name]
         xs.append(x)
         ys.append(y)
-        self._changed()
 
     def _changed(self) -> None:
         self._dirty = True
@@ -351,7 +358,8 @@ class TrainingCharts(QWidget):
         if self._data["loss_raw"][0] or self._data["val_loss"][0]:
             self._fit_loss()
             self._clamp_accuracy()
-        else:
+            self._refit = False
+        elif not self._refit:
             # Until the first points arrive, plain 0-1 ranges rather than autoscale's ±0.05.
             self._loss_limits = self._accuracy_limits = EMPTY_RANGE
 
@@ -366,8 +374,10 @@ class TrainingCharts(QWidget):
             return
         needed = max(values) * 1.08 or 1.0
         top = self._loss_limits[1]
-        # The first points replace the empty chart's placeholder range whatever their size.
-        if self._loss_limits is EMPTY_RANGE or needed > top or needed < 0.5 * top:
+        # The first points replace the empty chart's range (a placeholder, or the last run's)
+        # whatever their size.
+        refit = self._refit or self._loss_limits is EMPTY_RANGE
+        if refit or needed > top or needed < 0.5 * top:
             self._loss_limits = (0.0, needed)
 
     def _clamp_accuracy(self) -> None:

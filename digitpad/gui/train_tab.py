@@ -126,6 +126,11 @@ class Notice(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.text, 1)
+        # Two lines are kept whatever the message: "Training…" after a two-line result (or
+        # back) would otherwise move everything below, the curves resized and fully redrawn
+        # just as a run starts.
+        self.text.setMinimumHeight(2 * self.text.fontMetrics().lineSpacing())
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.kind = "info"
 
     def show_message(self, kind: str, text: str) -> None:

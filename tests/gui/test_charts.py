@@ -139,6 +139,35 @@ def test_new_points_are_painted_over_the_frame_without_a_full_draw(charts):
     assert charts.renderer().full_draws == drawn + 1
 
 
+def test_a_run_s_first_point_costs_one_full_draw_and_a_run_like_the_last_none(charts):
+    charts.reset(4)
+    assert charts.wait_rendered()
+    drawn = charts.renderer().full_draws
+    # One event's loss and accuracy arrive together: one new frame, not one per value.
+    charts.add_training(0.1, 2.0, 0.5)
+    assert charts.wait_rendered()
+    assert charts.renderer().full_draws == drawn + 1
+    first = (charts.loss_limits, charts.accuracy_limits)
+    assert first[0][1] > 2.0 and first[1][0] < 0.5
+    charts.finish()
+
+    # The next run's empty axes keep the last run's scale until its first points...
+    charts.reset(4)
+    assert charts.wait_rendered()
+    assert (charts.loss_limits, charts.accuracy_limits) == first
+    # ...which set the ranges afresh: the same points, the same frame, no full draw.
+    charts.add_training(0.1, 2.0, 0.5)
+    assert charts.wait_rendered()
+    assert charts.renderer().full_draws == drawn + 1
+    charts.finish()
+
+    # A run whose loss stays far below the last one's is fitted to its own points.
+    charts.reset(4)
+    charts.add_training(0.1, 0.4, 0.9)
+    assert charts.wait_rendered()
+    assert charts.loss_limits[1] < 0.5 and charts.accuracy_limits[0] > 0.85
+
+
 def test_the_render_thread_skips_to_the_newest_job_of_a_key():
     from digitpad.gui.chart_renderer import RenderThread
 
