@@ -25,7 +25,7 @@ class Throttle(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._on_timeout)
+        self._timer.timeout.connect(self.flush)  # the interval's end: a waiting request runs
 
     @property
     def pending(self) -> bool:
@@ -47,10 +47,6 @@ class Throttle(QObject):
         """Forget a waiting request."""
         self._pending = False
         self._timer.stop()
-
-    def _on_timeout(self) -> None:
-        if self._pending:
-            self._run()
 
     def _run(self) -> None:
         self._pending = False
